@@ -1,0 +1,23 @@
+"""splinecam-widget: exact linear regions of piecewise-linear networks on 2D slices.
+
+>>> from splinecam_widget import Slice, partition
+>>> p = partition(model.eval(), Slice.from_anchors(three_inputs))
+"""
+
+from .engine import LayerProgress, partition
+from .errors import RegionBudgetExceeded, SplineCamError, UnsupportedModelError, VerificationError
+from .partition import Partition
+from .slice import Slice, square_domain
+
+__all__ = [
+    "LayerProgress",
+    "Partition",
+    "RegionBudgetExceeded",
+    "Slice",
+    "SplineCamError",
+    "UnsupportedModelError",
+    "VerificationError",
+    "partition",
+    "square_domain",
+]
+__version__ = "0.1.0"

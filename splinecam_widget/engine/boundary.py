@@ -1,0 +1,106 @@
+"""Decision boundaries and level sets inside each region (design facts 5-6).
+
+One output: the segment ``f = level`` clipped to each region.  Several outputs:
+inside each region the cell where class ``j`` wins is the region clipped by the
+half-planes ``f_j >= f_k``; the boundary is made of the cell edges that lie on
+one of those lines.  A region whose vertices all pick the same class, with a
+clear margin, lies entirely in that class's cell (cells are convex) and is skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .polygons import ZERO_TOLERANCE, Polygons, clip, line_values
+
+
+@dataclass
+class Boundary:
+    """Decision-boundary segments.
+
+    Attributes
+    ----------
+    segments : (S, 2, 2) endpoints in plane coordinates
+    classes : (S, 2) the two classes on either side (lower first); (0, 1) for a level set
+    levels : (S,) index of the level for one-output networks, -1 for argmax boundaries
+    regions : (S,) region holding the segment
+    """
+
+    segments: torch.Tensor
+    classes: torch.Tensor
+    levels: torch.Tensor
+    regions: torch.Tensor
+
+
+def tagged_edges(polys: Polygons, wanted: torch.Tensor):
+    """Edges selected by ``wanted (P, V) bool``: polygon index, slot, start and end points."""
+    slots = torch.arange(polys.verts.shape[1], device=polys.verts.device)
+    valid = slots < polys.counts[:, None]
+    following = torch.where(slots + 1 < polys.counts[:, None], slots + 1, 0)
+    poly, slot = (valid & wanted).nonzero(as_tuple=True)
+    return poly, slot, polys.verts[poly, slot], polys.verts[poly, following[poly, slot]]
+
+
+def level_sets(regions: Polygons, affine: torch.Tensor, levels) -> Boundary:
+    """Segments of ``{f = level}`` for a one-output network, one level after another.
+
+    A segment lying on a region edge is reported by the region on the side where
+    ``f > level``, so shared edges appear once.
+    """
+    parts = []
+    for index, level in enumerate(levels):
+        values = line_values(regions.verts, affine[:, 0, 0], affine[:, 0, 1], affine[:, 0, 2] - level)
+        touching = ((values > 0).any(dim=1) & (values <= 0).any(dim=1)).nonzero().squeeze(1)
+        above = clip(regions.take(touching), values[touching], -2)
+        poly, _, start, end = tagged_edges(above, above.tags == -2)
+        parts.append((start, end, torch.full_like(poly, index), touching[poly]))
+    return assemble(parts, affine, argmax=False)
+
+
+def argmax_boundary(regions: Polygons, affine: torch.Tensor) -> Boundary:
+    """Boundary between the argmax cells of a K-output network (K >= 2)."""
+    n_classes = affine.shape[1]
+    verts = regions.verts
+    outputs = torch.einsum("pvc,pkc->pvk", torch.cat([verts, torch.ones_like(verts[..., :1])], dim=-1), affine)
+    top2 = outputs.topk(2, dim=-1)
+    scale = (affine.abs() * torch.cat([verts.abs().amax(1), torch.ones_like(verts[:, :1, 0])], 1)[:, None]).sum(-1).amax(-1)
+    tie = (top2.values[..., 0] - top2.values[..., 1]) <= ZERO_TOLERANCE * scale[:, None]
+    winner = top2.indices[..., 0]
+    mixed = (tie.any(dim=1) | (winner != winner[:, :1]).any(dim=1)).nonzero().squeeze(1)
+
+    # One candidate cell per (mixed region, class).
+    region = mixed.repeat_interleave(n_classes)
+    owner = torch.arange(n_classes, device=verts.device).repeat(len(mixed))
+    cells = regions.take(region)
+    cells.tags = torch.full_like(cells.tags, -1)
+    for step in range(n_classes - 1):
+        other = torch.where(step < owner, step, step + 1)
+        diff = affine[region, owner] - affine[region, other]
+        values = line_values(cells.verts, diff[:, 0], diff[:, 1], diff[:, 2])
+        identical = (values == 0).all(dim=1)  # f_owner == f_other on the whole cell: lower index wins
+        values = torch.where(identical[:, None], torch.where(owner < other, 1.0, -1.0)[:, None].to(values), values)
+        cells = clip(cells, values, other)
+        alive = (cells.counts >= 3).nonzero().squeeze(1)
+        cells, region, owner = cells.take(alive), region[alive], owner[alive]
+    poly, slot, start, end = tagged_edges(cells, cells.tags > owner[:, None])
+    pair = torch.stack([owner[poly], cells.tags[poly, slot].long()], dim=1)
+    return assemble([(start, end, pair, region[poly])], affine, argmax=True)
+
+
+def assemble(parts, affine: torch.Tensor, argmax: bool) -> Boundary:
+    """Concatenate per-level (or per-class) pieces into one :class:`Boundary`."""
+    device = affine.device
+    if not parts or sum(len(p[0]) for p in parts) == 0:
+        empty = torch.zeros(0, dtype=torch.int64, device=device)
+        return Boundary(torch.zeros(0, 2, 2, dtype=affine.dtype, device=device), empty.reshape(0, 2), empty, empty)
+    segments = torch.cat([torch.stack([s, e], dim=1) for s, e, _, _ in parts])
+    regions = torch.cat([r for _, _, _, r in parts])
+    if argmax:
+        classes = torch.cat([c for _, _, c, _ in parts])
+        levels = torch.full((len(segments),), -1, dtype=torch.int64, device=device)
+    else:
+        levels = torch.cat([lv for _, _, lv, _ in parts])
+        classes = torch.tensor([0, 1], device=device).repeat(len(segments), 1)
+    return Boundary(segments, classes, levels, regions)

@@ -1,0 +1,167 @@
+"""``partition()``: the public entry point of the exact engine."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..errors import SplineCamError, VerificationError
+from ..network.convert import from_torch
+from ..partition import Partition
+from ..slice import Slice, as_float64_array
+from .boundary import argmax_boundary, level_sets
+from .layers import sweep
+from .polygons import Polygons, flatten
+
+DEFAULT_MAX_REGIONS = 2_000_000
+DEFAULT_MEMORY_BUDGET = 256 * 2**20
+VERIFY_TOLERANCE = 1e-9
+
+
+@dataclass
+class LayerProgress:
+    """Passed to the ``progress`` callback after each activation layer.
+
+    Attributes
+    ----------
+    layer : int
+        Index of the activation layer just finished (0-based).
+    n_layers : int
+        Number of activation layers.
+    n_regions : int
+        Regions so far.
+    """
+
+    layer: int
+    n_layers: int
+    n_regions: int
+    _plane: Slice
+    _regions: Polygons
+
+    @cached_property
+    def partial(self) -> Partition:
+        """The regions so far as a partial :class:`Partition` (geometry only, no outputs)."""
+        vertices, offsets, tags = (t.cpu().numpy() for t in flatten(self._regions))
+        return Partition(slice=self._plane, vertices=vertices, offsets=offsets, edge_layer=tags,
+                         pattern_ids=np.zeros(len(offsets) - 1, np.uint64))
+
+
+def resolve_device(device) -> torch.device:
+    """``None`` picks CUDA when available; anything else must name an available device."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise SplineCamError(f"device must be None, 'cpu', 'cuda' or 'cuda:N', got {device!r}") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SplineCamError("device='cuda' was requested but torch sees no CUDA GPU; use device='cpu'")
+    if device.type not in ("cpu", "cuda"):
+        raise SplineCamError(f"device must be a CPU or CUDA device, got {device}")
+    return device
+
+
+def check_levels(levels, n_outputs: int) -> tuple[float, ...]:
+    """Level values for one-output networks (default: the level set at 0)."""
+    if levels is None:
+        return (0.0,) if n_outputs == 1 else ()
+    if n_outputs != 1:
+        raise SplineCamError(f"levels apply to one-output networks; this model has {n_outputs} outputs")
+    values = as_float64_array(levels, "levels").reshape(-1)
+    if values.size == 0:
+        raise SplineCamError("levels must hold at least one value")
+    return tuple(float(v) for v in values)
+
+
+def partition(model: torch.nn.Module, slice: Slice, device=None, max_regions: int = DEFAULT_MAX_REGIONS,
+              levels=None, verify: bool = False, progress: Callable[[LayerProgress], None] | None = None,
+              memory_budget: int = DEFAULT_MEMORY_BUDGET) -> Partition:
+    """Compute every linear region of ``model`` inside the domain of ``slice``, exactly.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A piecewise-linear network in eval mode (see ``splinecam_widget.network.SUPPORTED_MODULES``).
+        It is never modified.
+    slice : Slice
+        The plane and domain (see :meth:`Slice.from_anchors`).
+    device : None, str or torch.device
+        Where to compute; ``None`` uses CUDA when available, else the CPU.
+    max_regions : int
+        Stop with :class:`~splinecam_widget.errors.RegionBudgetExceeded` past this many regions.
+    levels : sequence of float, optional
+        For one-output networks: the level values whose exact level sets form
+        ``boundary`` (default ``[0]``).  Not allowed for several outputs, whose
+        boundary is the argmax boundary between classes.
+    verify : bool
+        Evaluate the original model at an interior point of every region and raise
+        :class:`~splinecam_widget.errors.VerificationError` if its output differs
+        from the region's affine map by more than 1e-9 (relative to the output scale).
+    progress : callable, optional
+        Called with a :class:`LayerProgress` after each activation layer.
+    memory_budget : int
+        Bytes of per-region maps pushed through the layers at once.
+
+    Returns
+    -------
+    Partition
+    """
+    if not isinstance(slice, Slice):
+        raise SplineCamError(f"slice must be a Slice (see Slice.from_anchors), got {type(slice).__name__}")
+    if not (isinstance(max_regions, (int, np.integer)) and max_regions >= 1):
+        raise SplineCamError(f"max_regions must be a positive integer, got {max_regions!r}")
+    device = resolve_device(device)
+    network = from_torch(model, slice.input_shape, device)
+    levels = check_levels(levels, network.n_outputs)
+    n_layers = len(network.activations)
+
+    def report(layer: int, regions: Polygons) -> None:
+        if progress is not None:
+            progress(LayerProgress(layer, n_layers, len(regions), slice, regions))
+
+    with torch.no_grad():
+        result = sweep(network, slice, device, max_regions, memory_budget, report)
+        affine = result.maps.transpose(1, 2).contiguous()
+        if network.n_outputs == 1:
+            boundary = level_sets(result.regions, affine, levels)
+        else:
+            boundary = argmax_boundary(result.regions, affine)
+        vertices, offsets, tags = flatten(result.regions)
+    out = Partition(
+        slice=slice, vertices=vertices.cpu().numpy(), offsets=offsets.cpu().numpy(), edge_layer=tags.cpu().numpy(),
+        pattern_ids=result.pattern_ids.cpu().numpy(), affine=affine.cpu().numpy(),
+        boundary=boundary.segments.cpu().numpy(), boundary_classes=boundary.classes.cpu().numpy(),
+        boundary_levels=boundary.levels.cpu().numpy(), boundary_regions=boundary.regions.cpu().numpy(),
+        levels=levels, layer_names=[record.name for record in result.layers],
+        layer_region_counts=[len(record.parent) for record in result.layers],
+        layer_records=result.layers, network=network,
+    )
+    if verify:
+        verify_partition(model, out, device)
+    return out
+
+
+def verify_partition(model: torch.nn.Module, result: Partition, device, chunk: int = 4096) -> None:
+    """Compare the original model with each region's affine map at the region's centroid."""
+    reference = copy.deepcopy(model).to(device=device, dtype=torch.float64)
+    worst, worst_region, scale = 0.0, -1, 0.0
+    with torch.no_grad():
+        for start in range(0, result.n_regions, chunk):
+            regions = np.arange(start, min(start + chunk, result.n_regions))
+            points = result.centroids[regions]
+            inputs = torch.from_numpy(result.slice.to_input(points)).to(device)
+            expected = reference(inputs).reshape(len(regions), -1).cpu().numpy()
+            error = np.abs(expected - result.outputs_at(points, regions)).max(axis=1)
+            scale = max(scale, float(np.abs(expected).max()))
+            if error.max() > worst:
+                worst, worst_region = float(error.max()), int(regions[error.argmax()])
+    if worst > VERIFY_TOLERANCE * max(scale, 1.0):
+        raise VerificationError(
+            f"region {worst_region}: the model's output differs from the region's affine map by {worst:.3g} "
+            f"(output scale {scale:.3g}); the model may use an operation the engine reads differently"
+        )

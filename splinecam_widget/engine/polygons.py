@@ -1,0 +1,133 @@
+"""Batched convex polygons and the clipping primitive (design fact 2).
+
+Polygons live in padded tensors: ``verts (P, V, 2)`` with ``counts (P,)`` real
+vertices in counter-clockwise order; padding slots repeat vertex 0, so min/max
+reductions and line tests can ignore the counts.  ``tags (P, V)`` label the edge
+leaving each vertex (which layer or class made it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+# Values of a line within this fraction of the magnitudes that produced them count as zero:
+# far above float64 rounding (~1e-16), far below any real region's size.
+ZERO_TOLERANCE = 1e-11
+
+
+@dataclass
+class Polygons:
+    """A batch of convex polygons (padded; see module docstring)."""
+
+    verts: torch.Tensor
+    counts: torch.Tensor
+    tags: torch.Tensor
+
+    def __len__(self) -> int:
+        return self.verts.shape[0]
+
+    def take(self, index: torch.Tensor) -> "Polygons":
+        """The polygons at ``index`` (a new batch)."""
+        return Polygons(self.verts[index], self.counts[index], self.tags[index])
+
+    def bounding_boxes(self) -> torch.Tensor:
+        """``(P, 4)``: centre u, centre v, half-width, half-height."""
+        low = self.verts.amin(dim=1)
+        high = self.verts.amax(dim=1)
+        return torch.cat([(low + high) / 2, (high - low) / 2], dim=1)
+
+    def mean_points(self) -> torch.Tensor:
+        """``(P, 2)`` vertex averages: interior points of the (non-degenerate) polygons."""
+        slots = torch.arange(self.verts.shape[1], device=self.verts.device)
+        valid = (slots < self.counts[:, None]).unsqueeze(-1)
+        return (self.verts * valid).sum(dim=1) / self.counts[:, None]
+
+
+def line_values(verts: torch.Tensor, a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """Values of the lines ``a*u + b*v + c`` at each polygon's vertices, snapped to 0 near the line.
+
+    ``a, b, c`` have shape ``(P,)``; the result ``(P, V)``.  The tolerance is relative
+    to the magnitude of the terms, so it holds at any zoom and any scale of weights.
+    """
+    u, v = verts[..., 0], verts[..., 1]
+    a, b, c = a[:, None], b[:, None], c[:, None]
+    values = a * u + b * v + c
+    scale = (a * u).abs() + (b * v).abs() + c.abs()
+    return torch.where(values.abs() <= ZERO_TOLERANCE * scale, torch.zeros_like(values), values)
+
+
+def clip(polys: Polygons, values: torch.Tensor, new_tag) -> Polygons:
+    """Keep the part of each polygon where ``values >= 0``.
+
+    Parameters
+    ----------
+    polys : Polygons
+    values : torch.Tensor, shape (P, V)
+        The cutting line at each vertex (from :func:`line_values`).
+    new_tag : int or torch.Tensor (P,)
+        Tag for edges lying on the line (both ends at value 0).
+
+    Returns
+    -------
+    Polygons
+        The clipped polygons, convex and counter-clockwise; a polygon entirely
+        on the negative side comes back with fewer than 3 vertices.
+    """
+    verts, counts = polys.verts, polys.counts
+    n_polys, n_slots = values.shape
+    device = values.device
+    slots = torch.arange(n_slots, device=device)
+    valid = slots < counts[:, None]
+    following = torch.where(slots + 1 < counts[:, None], slots + 1, 0)
+    next_values = values.gather(1, following)
+    next_verts = verts.gather(1, following.unsqueeze(-1).expand(-1, -1, 2))
+
+    keep = valid & (values >= 0)
+    crossing = valid & (((values > 0) & (next_values < 0)) | ((values < 0) & (next_values > 0)))
+    # Interleave: slot 2j holds vertex j, slot 2j+1 the crossing point on edge j -> j+1.
+    t = torch.where(crossing, values / torch.where(crossing, values - next_values, 1.0), 0.0)
+    crossing_points = verts + t.unsqueeze(-1) * (next_verts - verts)
+    mask = torch.stack([keep, crossing], dim=2).reshape(n_polys, 2 * n_slots)
+    points = torch.stack([verts, crossing_points], dim=2).reshape(n_polys, 2 * n_slots, 2)
+    on_line = torch.stack([values == 0, torch.ones_like(crossing)], dim=2).reshape(n_polys, 2 * n_slots)
+    old_tags = polys.tags.repeat_interleave(2, dim=1)
+
+    out_counts = mask.sum(dim=1)
+    width = max(int(out_counts.max()), 1) if n_polys else 1
+    rows, source = mask.nonzero(as_tuple=True)
+    position = mask.cumsum(dim=1)[rows, source] - 1
+    out_verts = torch.zeros(n_polys, width, 2, dtype=verts.dtype, device=device)
+    out_verts[rows, position] = points[rows, source]
+    out_on_line = torch.zeros(n_polys, width, dtype=torch.bool, device=device)
+    out_on_line[rows, position] = on_line[rows, source]
+    out_tags = torch.zeros(n_polys, width, dtype=polys.tags.dtype, device=device)
+    out_tags[rows, position] = old_tags[rows, source]
+
+    out_slots = torch.arange(width, device=device)
+    out_valid = out_slots < out_counts[:, None]
+    out_following = torch.where(out_slots + 1 < out_counts[:, None], out_slots + 1, 0)
+    on_cut = out_valid & out_on_line & out_on_line.gather(1, out_following)
+    new_tag = torch.as_tensor(new_tag, dtype=out_tags.dtype, device=device)
+    out_tags = torch.where(on_cut, new_tag.reshape(-1, 1) if new_tag.ndim else new_tag, out_tags)
+    # Padding repeats vertex 0 (see module docstring).
+    out_verts = torch.where(out_valid.unsqueeze(-1), out_verts, out_verts[:, :1])
+    return Polygons(out_verts, out_counts, out_tags)
+
+
+def flatten(polys: Polygons):
+    """Padded polygons as flat ``(vertices (N, 2), offsets (P + 1,), tags (N,))``."""
+    slots = torch.arange(polys.verts.shape[1], device=polys.verts.device)
+    valid = slots < polys.counts[:, None]
+    offsets = torch.zeros(len(polys) + 1, dtype=torch.int64, device=polys.verts.device)
+    offsets[1:] = polys.counts.cumsum(0)
+    return polys.verts[valid], offsets, polys.tags[valid]
+
+
+def areas(polys: Polygons) -> torch.Tensor:
+    """Shoelace areas ``(P,)`` (padding contributes zero: it repeats vertex 0)."""
+    u, v = polys.verts[..., 0], polys.verts[..., 1]
+    slots = torch.arange(polys.verts.shape[1], device=u.device)
+    following = torch.where(slots + 1 < polys.counts[:, None], slots + 1, 0)
+    return 0.5 * (u * v.gather(1, following) - u.gather(1, following) * v).sum(dim=1)

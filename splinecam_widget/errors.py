@@ -1,0 +1,40 @@
+"""Errors raised by splinecam-widget.
+
+Every error the library raises on purpose derives from :class:`SplineCamError`
+(itself a ``ValueError``), so callers can catch one class.  Messages name what
+the caller passed, what was wrong with it, and what would be accepted.
+"""
+
+
+class SplineCamError(ValueError):
+    """Base class of every error splinecam-widget raises on purpose."""
+
+
+class UnsupportedModelError(SplineCamError):
+    """The model contains a module or operation the exact engine cannot handle."""
+
+
+class RegionBudgetExceeded(SplineCamError):
+    """The partition would have more regions than ``max_regions``.
+
+    Attributes
+    ----------
+    limit : int
+        The budget that was exceeded.
+    layer : int
+        Index of the activation layer being processed when the budget ran out.
+    """
+
+    def __init__(self, limit: int, layer: int, n_regions: int):
+        self.limit = limit
+        self.layer = layer
+        self.n_regions = n_regions
+        super().__init__(
+            f"the partition has more than max_regions={limit:,} regions "
+            f"({n_regions:,} while splitting activation layer {layer}); shrink the "
+            "domain (zoom in) or pass a larger max_regions"
+        )
+
+
+class VerificationError(SplineCamError):
+    """``verify=True`` found a region whose affine map disagrees with the model."""

@@ -1,0 +1,106 @@
+"""The two kinds of stage every supported network is made of.
+
+The engine carries, for each region, the affine map from plane coordinates
+``(u, v, 1)`` to the current layer: a tensor ``maps`` of shape
+``(R, 3, *layer_shape)`` whose rows are d/du, d/dv and the offset.  An
+:class:`Affine` stage pushes those rows forward like a batch of images (design
+fact 1): the linear part acts on all three rows, the bias only on the offset
+row.  An :class:`Elementwise` stage is a continuous piecewise-linear function
+applied to every unit; its breakpoints are where regions get cut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+
+@dataclass
+class Affine:
+    """An affine stage ``x -> linear(x) + bias``.
+
+    Attributes
+    ----------
+    name : str
+        Where the stage comes from in the user's model (e.g. ``"model[0] (Linear)"``).
+    linear : callable
+        The linear part, applied to a batch ``(B, *in_shape) -> (B, *out_shape)``.
+    bias : torch.Tensor or None
+        Added to the offset row; broadcastable to ``out_shape``.
+    """
+
+    name: str
+    linear: Callable[[torch.Tensor], torch.Tensor]
+    bias: torch.Tensor | None
+
+    def apply(self, maps: torch.Tensor) -> torch.Tensor:
+        """Push per-region maps ``(R, 3, *in_shape)`` through the stage."""
+        n_regions = maps.shape[0]
+        out = self.linear(maps.reshape(n_regions * 3, *maps.shape[2:]))
+        out = out.reshape(n_regions, 3, *out.shape[1:])
+        if self.bias is not None:
+            out[:, 2] += self.bias
+        return out
+
+    def evaluate(self, x: torch.Tensor) -> torch.Tensor:
+        """The stage on a batch of actual values ``(B, *in_shape)``."""
+        out = self.linear(x)
+        return out if self.bias is None else out + self.bias
+
+
+@dataclass
+class Elementwise:
+    """A continuous piecewise-linear function applied to each unit.
+
+    Unit ``i`` with value ``z`` lies in piece ``p`` = number of breakpoints ``< z``
+    and outputs ``slopes[p, i] * z + intercepts[p, i]``.
+
+    Attributes
+    ----------
+    name : str
+        Where the stage comes from in the user's model.
+    breakpoints : torch.Tensor, shape (m,)
+        Increasing breakpoints shared by all units; each makes one line per unit.
+    slopes, intercepts : torch.Tensor, shape (m + 1, D)
+        Per piece and per unit (flattened unit index); continuous at breakpoints.
+    """
+
+    name: str
+    breakpoints: torch.Tensor
+    slopes: torch.Tensor
+    intercepts: torch.Tensor
+
+    @property
+    def n_pieces(self) -> int:
+        """Number of linear pieces of each unit's function."""
+        return self.breakpoints.numel() + 1
+
+    def pieces(self, values: torch.Tensor) -> torch.Tensor:
+        """Piece index (uint8) of each unit for unit values ``(P, D)`` at interior points."""
+        return torch.bucketize(values, self.breakpoints, right=False).to(torch.uint8)
+
+    def apply(self, maps: torch.Tensor, pieces: torch.Tensor) -> torch.Tensor:
+        """Apply the function on regions whose units sit in ``pieces`` ``(R, D)``.
+
+        ``maps`` has shape ``(R, 3, *shape)`` with ``prod(shape) == D``.
+        """
+        index = pieces.long()
+        units = torch.arange(index.shape[1], device=index.device)
+        slope = self.slopes[index, units].reshape(maps.shape[0], 1, *maps.shape[2:])
+        out = maps * slope
+        if self.intercepts.any():
+            out[:, 2] += self.intercepts[index, units].reshape(maps.shape[0], *maps.shape[2:])
+        return out
+
+
+    def evaluate(self, x: torch.Tensor) -> torch.Tensor:
+        """The function on a batch of actual values ``(B, *shape)``."""
+        flat = x.reshape(x.shape[0], -1)
+        index = self.pieces(flat).long()
+        units = torch.arange(flat.shape[1], device=flat.device)
+        return (self.slopes[index, units] * flat + self.intercepts[index, units]).reshape(x.shape)
+
+
+Stage = Affine | Elementwise

@@ -1,0 +1,194 @@
+"""Partition: the exact linear regions of a network on a slice, as plain arrays."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import shapely
+
+from .errors import SplineCamError
+from .slice import Slice
+
+
+class Partition:
+    """Every linear region of a network inside a slice's domain.
+
+    Attributes
+    ----------
+    slice : Slice
+        The plane and domain the partition was computed on.
+    vertices : ndarray (N, 2) float64
+        Polygon vertices in plane coordinates; region ``r`` owns
+        ``vertices[offsets[r]:offsets[r+1]]``, counter-clockwise, not closed.
+    offsets : ndarray (R + 1,) int64
+    areas : ndarray (R,) float64
+    affine : ndarray (R, K, 3) float64 or None
+        Output ``k`` on region ``r`` is ``affine[r,k,0]*u + affine[r,k,1]*v + affine[r,k,2]``.
+        ``None`` for a partial partition (streamed while the engine still runs).
+    pattern_ids : ndarray (R,) uint64
+        Hash of the region's activation pattern: equal patterns give equal ids,
+        across recomputations, zooms and checkpoints of one architecture.
+    edge_layer : ndarray (N,) int16
+        The edge leaving vertex ``j`` (towards the next vertex of its polygon) was cut
+        by activation layer ``edge_layer[j]``; -1 marks the domain boundary.
+    boundary : ndarray (S, 2, 2) float64
+        Decision-boundary segments (the argmax boundary for K >= 2 outputs, the
+        level sets for one output).
+    boundary_classes : ndarray (S, 2) int64
+        The classes on either side of each segment (lower first); ``(0, 1)`` for a
+        level set, meaning below / above the level.
+    boundary_levels : ndarray (S,) int64
+        Index into ``levels`` for one-output networks, -1 for argmax boundaries.
+    boundary_regions : ndarray (S,) int64
+        The region each segment lies in.
+    levels : tuple of float
+        The level values of a one-output network (empty for K >= 2).
+    layer_names : list of str
+        The activation layers, in order (indices used by ``edge_layer``).
+    layer_region_counts : list of int
+        Number of regions after each activation layer.
+    """
+
+    def __init__(self, *, slice: Slice, vertices, offsets, edge_layer, pattern_ids, affine=None,
+                 boundary=None, boundary_classes=None, boundary_levels=None, boundary_regions=None,
+                 levels=(), layer_names=(), layer_region_counts=(), layer_records=(), network=None):
+        self.slice = slice
+        self.vertices = np.asarray(vertices, dtype=np.float64)
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+        self.edge_layer = np.asarray(edge_layer, dtype=np.int16)
+        self.pattern_ids = np.asarray(pattern_ids).view(np.uint64) if len(pattern_ids) else np.zeros(0, np.uint64)
+        self.affine = None if affine is None else np.asarray(affine, dtype=np.float64)
+        self.boundary = np.zeros((0, 2, 2)) if boundary is None else np.asarray(boundary, dtype=np.float64)
+        self.boundary_classes = np.zeros((0, 2), np.int64) if boundary_classes is None else np.asarray(boundary_classes, np.int64)
+        self.boundary_levels = np.zeros(0, np.int64) if boundary_levels is None else np.asarray(boundary_levels, np.int64)
+        self.boundary_regions = np.zeros(0, np.int64) if boundary_regions is None else np.asarray(boundary_regions, np.int64)
+        self.levels = tuple(float(x) for x in levels)
+        self.layer_names = list(layer_names)
+        self.layer_region_counts = list(layer_region_counts)
+        self._layer_records = list(layer_records)
+        self._network = network
+        self.areas = self._shoelace()
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions R."""
+        return len(self.offsets) - 1
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of network outputs K (0 for a partial partition)."""
+        return 0 if self.affine is None else self.affine.shape[1]
+
+    @property
+    def is_partial(self) -> bool:
+        """True for the geometry streamed after an intermediate layer (no outputs yet)."""
+        return self.affine is None
+
+    @property
+    def counts(self) -> np.ndarray:
+        """(R,) number of vertices of each region."""
+        return np.diff(self.offsets)
+
+    def _region_of_vertex(self) -> np.ndarray:
+        return np.repeat(np.arange(self.n_regions), self.counts)
+
+    def _next_vertex(self) -> np.ndarray:
+        index = np.arange(len(self.vertices)) + 1
+        last = self.offsets[1:] - 1
+        index[last] = self.offsets[:-1]
+        return index
+
+    def _shoelace(self) -> np.ndarray:
+        if self.n_regions == 0:
+            return np.zeros(0)
+        u, v = self.vertices[:, 0], self.vertices[:, 1]
+        following = self._next_vertex()
+        cross = u * v[following] - u[following] * v
+        return 0.5 * np.add.reduceat(cross, self.offsets[:-1])
+
+    @cached_property
+    def centroids(self) -> np.ndarray:
+        """(R, 2) area centroids of the regions."""
+        u, v = self.vertices[:, 0], self.vertices[:, 1]
+        following = self._next_vertex()
+        cross = u * v[following] - u[following] * v
+        cu = np.add.reduceat((u + u[following]) * cross, self.offsets[:-1])
+        cv = np.add.reduceat((v + v[following]) * cross, self.offsets[:-1])
+        return np.stack([cu, cv], axis=1) / (6.0 * self.areas[:, None])
+
+    def outputs_at(self, uv, regions=None) -> np.ndarray:
+        """Network outputs ``(M, K)`` at plane points, from each region's affine map.
+
+        ``regions`` gives the region of each point (default: :meth:`region_at`).
+        """
+        self._require_outputs()
+        uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
+        regions = self.region_at(uv) if regions is None else np.asarray(regions)
+        if np.any(regions < 0):
+            raise SplineCamError("some points lie outside the domain")
+        maps = self.affine[regions]
+        return maps[..., 0] * uv[:, :1] + maps[..., 1] * uv[:, 1:] + maps[..., 2]
+
+    @cached_property
+    def predicted_class(self) -> np.ndarray:
+        """(R,) class (argmax output, or 1 where the single output is above ``levels[0]``) at each centroid."""
+        out = self.outputs_at(self.centroids, np.arange(self.n_regions))
+        if out.shape[1] == 1:
+            return (out[:, 0] > (self.levels[0] if self.levels else 0.0)).astype(np.int64)
+        return out.argmax(axis=1)
+
+    def region_at(self, uv) -> np.ndarray:
+        """Region index of each plane point ``(M, 2)``; -1 outside the domain.
+
+        A point on an edge shared by several regions gets the lowest index.
+        """
+        points = shapely.points(np.asarray(uv, dtype=np.float64).reshape(-1, 2))
+        point_index, region_index = self._tree.query(points, predicate="intersects")
+        result = np.full(len(points), -1, dtype=np.int64)
+        order = np.lexsort((-region_index, point_index))  # last write per point wins: the lowest region
+        result[point_index[order]] = region_index[order]
+        return result
+
+    @cached_property
+    def _tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.to_shapely())
+
+    def to_shapely(self) -> np.ndarray:
+        """(R,) array of shapely Polygons."""
+        closing = np.insert(self.vertices, self.offsets[1:], self.vertices[self.offsets[:-1]], axis=0)
+        ring_offsets = self.offsets + np.arange(self.n_regions + 1)
+        return shapely.from_ragged_array(
+            shapely.GeometryType.POLYGON, closing, (ring_offsets, np.arange(self.n_regions + 1))
+        )
+
+    def polygon(self, region: int) -> np.ndarray:
+        """(n, 2) vertices of one region."""
+        return self.vertices[self.offsets[region] : self.offsets[region + 1]]
+
+    def activation_pattern(self, layer: int) -> np.ndarray:
+        """(R, D_layer) uint8: which linear piece each unit of an activation layer is on, per region.
+
+        For ReLU-like layers 0 means inactive (below the breakpoint) and 1 active.
+        """
+        if not 0 <= layer < len(self._layer_records):
+            raise SplineCamError(f"layer must be in 0..{len(self._layer_records) - 1}, got {layer}")
+        index = np.arange(self.n_regions)
+        for record in self._layer_records[:layer:-1]:
+            index = record.parent.cpu().numpy()[index]
+        return self._layer_records[layer].pattern.cpu().numpy()[index]
+
+    def input_slope(self, region: int) -> np.ndarray:
+        """(K, *input_shape) gradient of each output with respect to the full input on ``region``."""
+        self._require_outputs()
+        if not 0 <= region < self.n_regions:
+            raise SplineCamError(f"region must be in 0..{self.n_regions - 1}, got {region}")
+        return self._network.input_jacobian(self.slice.to_input(self.centroids[region : region + 1])[0])
+
+    def _require_outputs(self) -> None:
+        if self.affine is None:
+            raise SplineCamError("this is a partial partition (streamed mid-computation): it has no outputs yet")
+
+    def __repr__(self) -> str:
+        kind = "partial " if self.is_partial else ""
+        return f"<{kind}Partition: {self.n_regions:,} regions, {self.n_outputs} outputs, {len(self.boundary):,} boundary segments>"

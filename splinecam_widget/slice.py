@@ -1,0 +1,201 @@
+"""Slice: a 2D plane through the input space, and the convex domain drawn on it.
+
+A point ``(u, v)`` of the plane is the input ``origin + u * basis[:, 0] + v * basis[:, 1]``
+(reshaped to the model's input shape).  The basis is orthonormal, so distances
+and areas in plane coordinates are distances and areas in input space.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .errors import SplineCamError
+
+DOMAIN_KINDS = ("square", "triangle")
+
+
+def as_float64_array(value, name: str) -> np.ndarray:
+    """Copy a tensor or array-like into a new float64 numpy array, rejecting NaN/inf."""
+    if isinstance(value, torch.Tensor):
+        array = value.detach().to("cpu", torch.float64).numpy().copy()
+    else:
+        try:
+            array = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise SplineCamError(f"{name} must be numeric (a tensor or array), got {type(value).__name__}") from exc
+    if not np.all(np.isfinite(array)):
+        raise SplineCamError(f"{name} contains NaN or infinite values")
+    return array
+
+
+def square_domain(half_width: float, center=(0.0, 0.0)) -> np.ndarray:
+    """Return the CCW square ``center ± half_width`` as a (4, 2) polygon."""
+    if not (np.isfinite(half_width) and half_width > 0):
+        raise SplineCamError(f"half_width must be a positive finite number, got {half_width!r}")
+    cu, cv = (float(c) for c in center)
+    h = float(half_width)
+    return np.array([[cu - h, cv - h], [cu + h, cv - h], [cu + h, cv + h], [cu - h, cv + h]])
+
+
+def convex_polygon(points, name: str = "domain") -> np.ndarray:
+    """Validate a convex polygon and return it as a CCW (n, 2) float64 array.
+
+    A repeated closing vertex and vertices lying on a straight edge are dropped.
+
+    Raises
+    ------
+    SplineCamError
+        If the polygon has the wrong shape, is degenerate (zero area) or is not convex.
+    """
+    poly = as_float64_array(points, name)
+    if poly.ndim != 2 or poly.shape[1] != 2 or poly.shape[0] < 3:
+        raise SplineCamError(f"{name} must be an (n, 2) array of n >= 3 polygon vertices, got shape {poly.shape}")
+    if np.allclose(poly[0], poly[-1]):
+        poly = poly[:-1]
+    scale = np.abs(poly).max() + np.ptp(poly, axis=0).max()
+    area2 = np.sum(poly[:, 0] * np.roll(poly[:, 1], -1) - np.roll(poly[:, 0], -1) * poly[:, 1])
+    if not abs(area2) > 1e-12 * scale * scale:
+        raise SplineCamError(f"{name} is degenerate: its vertices enclose no area")
+    if area2 < 0:
+        poly = poly[::-1].copy()
+    edges = np.roll(poly, -1, axis=0) - poly
+    turn = edges[:, 0] * np.roll(edges[:, 1], -1) - edges[:, 1] * np.roll(edges[:, 0], -1)
+    tol = 1e-12 * scale * scale
+    if np.any(turn < -tol):
+        raise SplineCamError(f"{name} is not a convex polygon: give its vertices in order around a convex shape")
+    keep = np.roll(np.abs(turn) > tol, 1)  # vertex i is a real corner when the turn into it is non-zero
+    poly = poly[keep]
+    if len(poly) < 3:
+        raise SplineCamError(f"{name} is degenerate: its vertices enclose no area")
+    return np.ascontiguousarray(poly)
+
+
+class Slice:
+    """A 2D plane in input space with a convex domain on it.
+
+    Parameters
+    ----------
+    origin : array-like or torch.Tensor
+        A point of the plane, shaped like one model input (or flat, ``(D,)``).
+    basis : array-like or torch.Tensor, shape (D, 2)
+        Orthonormal columns spanning the plane.
+    domain : array-like, shape (n, 2)
+        Convex polygon in plane coordinates; the partition is computed inside it.
+    input_shape : tuple of int, optional
+        Shape of one model input; defaults to ``origin``'s shape.
+    anchors_2d : array-like, shape (3, 2), optional
+        Plane coordinates of the data points the plane was built from.
+
+    Examples
+    --------
+    >>> s = Slice.from_anchors(torch.randn(3, 784))
+    >>> x = s.to_input(np.zeros((1, 2)))   # the anchors' centroid, shape (1, 784)
+    """
+
+    def __init__(self, origin, basis, domain, input_shape=None, anchors_2d=None):
+        origin = as_float64_array(origin, "origin")
+        self.input_shape = tuple(int(n) for n in (input_shape if input_shape is not None else origin.shape))
+        self.dim = int(np.prod(self.input_shape)) if self.input_shape else 1
+        if origin.size != self.dim:
+            raise SplineCamError(f"origin has {origin.size} values but input_shape {self.input_shape} needs {self.dim}")
+        if self.dim < 2:
+            raise SplineCamError("the input space must have at least 2 dimensions to hold a plane")
+        basis = as_float64_array(basis, "basis")
+        if basis.shape != (self.dim, 2):
+            raise SplineCamError(f"basis must have shape (D, 2) = ({self.dim}, 2), got {basis.shape}")
+        if not np.allclose(basis.T @ basis, np.eye(2), atol=1e-8):
+            raise SplineCamError("basis columns must be orthonormal (unit length and perpendicular)")
+        self.origin = origin.reshape(-1)
+        self.basis = basis
+        if isinstance(domain, str):
+            raise SplineCamError(
+                f"domain={domain!r} needs anchors; use Slice.from_anchors, or pass an (n, 2) convex polygon"
+            )
+        self.domain = convex_polygon(domain)
+        self.anchors_2d = None if anchors_2d is None else as_float64_array(anchors_2d, "anchors_2d").reshape(3, 2)
+
+    @classmethod
+    def from_anchors(cls, anchors, domain="square", margin: float = 0.25) -> "Slice":
+        """Build the plane through three inputs.
+
+        Parameters
+        ----------
+        anchors : array-like or torch.Tensor, shape (3, *input_shape)
+            Three distinct, non-collinear model inputs.
+        domain : {"square", "triangle"} or array-like (n, 2)
+            ``"square"``: centred on the anchors' centroid, half-width ``(1 + margin)``
+            times the largest anchor coordinate.  ``"triangle"``: the anchors' triangle
+            scaled by ``1 + margin`` about its centroid.  An array: any convex polygon
+            in plane coordinates.
+        margin : float
+            Relative margin around the anchors for the named domains.
+
+        Returns
+        -------
+        Slice
+            Origin at the anchors' centroid, basis from Gram-Schmidt on
+            ``(x1 - x0, x2 - x0)``, ``anchors_2d`` holding the anchors' coordinates.
+        """
+        points = as_float64_array(anchors, "anchors")
+        if points.ndim < 2 or points.shape[0] != 3:
+            raise SplineCamError(
+                f"anchors must have shape (3, *input_shape): three model inputs, got shape {points.shape}"
+            )
+        if not (np.isfinite(margin) and margin >= 0):
+            raise SplineCamError(f"margin must be a non-negative number, got {margin!r}")
+        flat = points.reshape(3, -1)
+        if flat.shape[1] < 2:
+            raise SplineCamError("anchors must live in an input space of at least 2 dimensions")
+        scale = max(np.abs(flat).max(), 1e-300)
+        for i, j in ((0, 1), (0, 2), (1, 2)):
+            if np.linalg.norm(flat[i] - flat[j]) <= 1e-12 * scale:
+                raise SplineCamError(f"anchors {i} and {j} are identical; three distinct points are needed")
+        origin = flat.mean(axis=0)
+        d1, d2 = flat[1] - flat[0], flat[2] - flat[0]
+        e1 = d1 / np.linalg.norm(d1)
+        w = d2 - (d2 @ e1) * e1
+        if np.linalg.norm(w) <= 1e-9 * np.linalg.norm(d2):
+            raise SplineCamError("anchors are collinear: they lie on one line and do not span a plane")
+        basis = np.stack([e1, w / np.linalg.norm(w)], axis=1)
+        anchors_2d = (flat - origin) @ basis
+        if isinstance(domain, str):
+            if domain == "square":
+                polygon = square_domain((1.0 + margin) * np.abs(anchors_2d).max())
+            elif domain == "triangle":
+                polygon = anchors_2d * (1.0 + margin)
+            else:
+                raise SplineCamError(f"domain must be one of {DOMAIN_KINDS} or an (n, 2) convex polygon, got {domain!r}")
+        else:
+            polygon = domain
+        return cls(origin, basis, polygon, input_shape=points.shape[1:], anchors_2d=anchors_2d)
+
+    def with_domain(self, domain) -> "Slice":
+        """Return the same plane with another convex domain (e.g. the visible viewport)."""
+        return Slice(self.origin, self.basis, domain, input_shape=self.input_shape, anchors_2d=self.anchors_2d)
+
+    @property
+    def domain_area(self) -> float:
+        """Area of the domain polygon."""
+        u, v = self.domain[:, 0], self.domain[:, 1]
+        return 0.5 * float(np.sum(u * np.roll(v, -1) - np.roll(u, -1) * v))
+
+    def to_input(self, uv):
+        """Map plane points (M, 2) to model inputs (M, *input_shape).
+
+        Returns a float64 torch tensor for tensor input, a numpy array otherwise.
+        """
+        as_tensor = isinstance(uv, torch.Tensor)
+        points = as_float64_array(uv, "uv").reshape(-1, 2)
+        x = (self.origin + points @ self.basis.T).reshape(-1, *self.input_shape)
+        return torch.from_numpy(x) if as_tensor else x
+
+    def to_plane(self, x):
+        """Project model inputs (M, *input_shape) orthogonally onto the plane: (M, 2)."""
+        as_tensor = isinstance(x, torch.Tensor)
+        points = as_float64_array(x, "x").reshape(-1, self.dim)
+        uv = (points - self.origin) @ self.basis
+        return torch.from_numpy(uv) if as_tensor else uv
+
+    def __repr__(self) -> str:
+        return f"Slice(input_shape={self.input_shape}, domain with {len(self.domain)} vertices, area {self.domain_area:.4g})"
