@@ -102,20 +102,24 @@ class Partition:
     def _shoelace(self) -> np.ndarray:
         if self.n_regions == 0:
             return np.zeros(0)
-        u, v = self.vertices[:, 0], self.vertices[:, 1]
+        local = self.vertices - np.repeat(self.vertices[self.offsets[:-1]], self.counts, axis=0)
         following = self._next_vertex()
-        cross = u * v[following] - u[following] * v
+        cross = local[:, 0] * local[following, 1] - local[following, 0] * local[:, 1]
         return 0.5 * np.add.reduceat(cross, self.offsets[:-1])
 
     @cached_property
     def centroids(self) -> np.ndarray:
         """(R, 2) area centroids of the regions."""
-        u, v = self.vertices[:, 0], self.vertices[:, 1]
+        # Relative to each region's first vertex: tiny regions far from the origin stay accurate.
+        first = np.repeat(self.vertices[self.offsets[:-1]], self.counts, axis=0)
+        local = self.vertices - first
+        u, v = local[:, 0], local[:, 1]
         following = self._next_vertex()
         cross = u * v[following] - u[following] * v
         cu = np.add.reduceat((u + u[following]) * cross, self.offsets[:-1])
         cv = np.add.reduceat((v + v[following]) * cross, self.offsets[:-1])
-        return np.stack([cu, cv], axis=1) / (6.0 * self.areas[:, None])
+        area6 = 3.0 * np.add.reduceat(cross, self.offsets[:-1])
+        return self.vertices[self.offsets[:-1]] + np.stack([cu, cv], axis=1) / area6[:, None]
 
     def outputs_at(self, uv, regions=None) -> np.ndarray:
         """Network outputs ``(M, K)`` at plane points, from each region's affine map.

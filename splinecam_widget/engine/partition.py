@@ -19,7 +19,7 @@ from .layers import sweep
 from .polygons import Polygons, flatten
 
 DEFAULT_MAX_REGIONS = 2_000_000
-DEFAULT_MEMORY_BUDGET = 256 * 2**20
+DEFAULT_MEMORY_BUDGET = 16 * 2**20
 VERIFY_TOLERANCE = 1e-9
 
 

@@ -18,28 +18,30 @@ from .polygons import Polygons, clip, line_values
 
 def bbox_crossings(boxes: torch.Tensor, a, b, c) -> torch.Tensor:
     """True where the line ``a*u + b*v + c = 0`` enters a box (centre, half-sizes)."""
-    centre = a * boxes[:, 0:1] + b * boxes[:, 1:2] + c
-    reach = a.abs() * boxes[:, 2:3] + b.abs() * boxes[:, 3:4]
-    return centre.abs() < reach
+    centre = torch.addcmul(c, a, boxes[:, 0:1]).addcmul_(b, boxes[:, 1:2]).abs_()
+    reach = a.abs().mul_(boxes[:, 2:3]).addcmul_(b.abs(), boxes[:, 3:4])
+    return centre < reach
 
 
-def candidate_lines(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tensor):
-    """Lines that may cut each region, grouped by region.
+def candidate_lines(boxes: torch.Tensor, maps: torch.Tensor, breakpoints: torch.Tensor):
+    """Lines that may cut each region: those entering its bounding box.
+
+    Parameters
+    ----------
+    boxes : torch.Tensor (R, 4)
+        Bounding boxes (centre, half-sizes) of the regions.
+    maps : torch.Tensor (R, 3, D)
+        Per-region affine map of each unit.
+    breakpoints : torch.Tensor (m,)
 
     Returns
     -------
-    starts : torch.Tensor (R + 1,)
-        Region r's candidates are ``units[starts[r]:starts[r+1]]``.
-    units, breaks : torch.Tensor (C,)
-        Unit index and breakpoint index of each candidate.
+    region, units, breaks : torch.Tensor (C,)
+        Region, unit and breakpoint index of each candidate, sorted by region.
     """
-    boxes = regions.bounding_boxes()
     a, b, c = maps[:, 0], maps[:, 1], maps[:, 2]
     hits = torch.stack([bbox_crossings(boxes, a, b, c - t) for t in breakpoints.tolist()], dim=2)
-    region, units, breaks = hits.nonzero(as_tuple=True)
-    starts = torch.zeros(len(regions) + 1, dtype=torch.int64, device=maps.device)
-    starts[1:] = torch.bincount(region, minlength=len(regions)).cumsum(0)
-    return starts, units, breaks
+    return hits.nonzero(as_tuple=True)
 
 
 class PieceStore:
@@ -86,7 +88,8 @@ class PieceStore:
         return Polygons(self.verts[index], self.counts[index], self.tags[index])
 
 
-def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tensor, tag: int, max_regions: int):
+def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tensor, candidates, tag: int,
+                  max_regions: int):
     """All pieces of ``regions`` cut by the layer whose pre-activation maps are ``maps``.
 
     Parameters
@@ -97,6 +100,9 @@ def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tens
         Per-region affine map of each unit (rows d/du, d/dv, offset).
     breakpoints : torch.Tensor, shape (m,)
         Where the layer's function bends.
+    candidates : tuple of torch.Tensor
+        ``(region, unit, breakpoint)`` indices of the lines that may cut each region,
+        sorted by region (see :func:`candidate_lines`).
     tag : int
         Edge tag for the cuts (the layer index).
     max_regions : int
@@ -108,7 +114,9 @@ def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tens
     parent : torch.Tensor (P,)
         Index of the region each piece came from.
     """
-    starts, units, breaks = candidate_lines(regions, maps, breakpoints)
+    region, units, breaks = candidates
+    starts = torch.zeros(len(regions) + 1, dtype=torch.int64, device=maps.device)
+    starts[1:] = torch.bincount(region, minlength=len(regions)).cumsum(0)
     store = PieceStore(regions)
     parent = torch.arange(len(regions), device=maps.device)
     pointer = starts[:-1].clone()

@@ -111,7 +111,7 @@ def from_torch(model: nn.Module, input_shape: tuple[int, ...], device: torch.dev
 
 def flatten_sequential(module: nn.Module, name: str):
     """Yield ``(name, leaf module)`` pairs of nested Sequentials, in call order."""
-    if isinstance(module, nn.Sequential):
+    if isinstance(module, nn.Sequential) and type(module).forward is nn.Sequential.forward:
         for child_name, child in module.named_children():
             yield from flatten_sequential(child, f"{name}[{child_name}]" if child_name.isdigit() else f"{name}.{child_name}")
     else:
@@ -156,6 +156,11 @@ def module_to_stage(module: nn.Module, name: str, shape: tuple[int, ...], device
         raise UnsupportedModelError(
             f"{label} is not piecewise-linear; pass the model without it: the partition is computed on the "
             "logits, and the decision boundary (argmax) is the same"
+        )
+    if isinstance(module, nn.Sequential):
+        raise UnsupportedModelError(
+            f"{label} overrides Sequential.forward, so its layers cannot be read in order; "
+            f"use a plain nn.Sequential of supported modules: {SUPPORTED_MODULES}"
         )
     raise UnsupportedModelError(f"{label} is not supported; supported modules: {SUPPORTED_MODULES}")
 

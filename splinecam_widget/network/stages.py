@@ -79,28 +79,40 @@ class Elementwise:
 
     def pieces(self, values: torch.Tensor) -> torch.Tensor:
         """Piece index (uint8) of each unit for unit values ``(P, D)`` at interior points."""
+        if self.breakpoints.numel() == 1:  # the common ReLU-like case, without bucketize's search
+            return (values > self.breakpoints[0]).to(torch.uint8)
         return torch.bucketize(values, self.breakpoints, right=False).to(torch.uint8)
+
+    def slopes_at(self, pieces: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Per-unit slope ``(P, D)`` and intercept (``None`` when all are zero) for piece indices."""
+        if self.breakpoints.numel() == 1:
+            on = pieces.bool()
+            slope = torch.where(on, self.slopes[1], self.slopes[0])
+            intercept = torch.where(on, self.intercepts[1], self.intercepts[0]) if self.intercepts.any() else None
+            return slope, intercept
+        index = pieces.long()
+        units = torch.arange(index.shape[1], device=index.device)
+        intercept = self.intercepts[index, units] if self.intercepts.any() else None
+        return self.slopes[index, units], intercept
 
     def apply(self, maps: torch.Tensor, pieces: torch.Tensor) -> torch.Tensor:
         """Apply the function on regions whose units sit in ``pieces`` ``(R, D)``.
 
         ``maps`` has shape ``(R, 3, *shape)`` with ``prod(shape) == D``.
         """
-        index = pieces.long()
-        units = torch.arange(index.shape[1], device=index.device)
-        slope = self.slopes[index, units].reshape(maps.shape[0], 1, *maps.shape[2:])
-        out = maps * slope
-        if self.intercepts.any():
-            out[:, 2] += self.intercepts[index, units].reshape(maps.shape[0], *maps.shape[2:])
+        slope, intercept = self.slopes_at(pieces)
+        out = maps * slope.reshape(maps.shape[0], 1, *maps.shape[2:])
+        if intercept is not None:
+            out[:, 2] += intercept.reshape(maps.shape[0], *maps.shape[2:])
         return out
 
 
     def evaluate(self, x: torch.Tensor) -> torch.Tensor:
         """The function on a batch of actual values ``(B, *shape)``."""
         flat = x.reshape(x.shape[0], -1)
-        index = self.pieces(flat).long()
-        units = torch.arange(flat.shape[1], device=flat.device)
-        return (self.slopes[index, units] * flat + self.intercepts[index, units]).reshape(x.shape)
+        slope, intercept = self.slopes_at(self.pieces(flat))
+        out = slope * flat
+        return (out if intercept is None else out + intercept).reshape(x.shape)
 
 
 Stage = Affine | Elementwise
