@@ -53,8 +53,9 @@ def convex_polygon(points, name: str = "domain") -> np.ndarray:
         raise SplineCamError(f"{name} must be an (n, 2) array of n >= 3 polygon vertices, got shape {poly.shape}")
     if np.allclose(poly[0], poly[-1]):
         poly = poly[:-1]
-    scale = np.abs(poly).max() + np.ptp(poly, axis=0).max()
-    area2 = np.sum(poly[:, 0] * np.roll(poly[:, 1], -1) - np.roll(poly[:, 0], -1) * poly[:, 1])
+    scale = np.ptp(poly, axis=0).max()
+    local = poly - poly[0]
+    area2 = np.sum(local[:, 0] * np.roll(local[:, 1], -1) - np.roll(local[:, 0], -1) * local[:, 1])
     if not abs(area2) > 1e-12 * scale * scale:
         raise SplineCamError(f"{name} is degenerate: its vertices enclose no area")
     if area2 < 0:
@@ -177,7 +178,8 @@ class Slice:
     @property
     def domain_area(self) -> float:
         """Area of the domain polygon."""
-        u, v = self.domain[:, 0], self.domain[:, 1]
+        local = self.domain - self.domain[0]  # shoelace about a vertex: exact at any zoom
+        u, v = local[:, 0], local[:, 1]
         return 0.5 * float(np.sum(u * np.roll(v, -1) - np.roll(u, -1) * v))
 
     def to_input(self, uv):

@@ -1,0 +1,157 @@
+"""Bad input gets a clear error naming the problem; nothing the user passed is modified."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from splinecam_widget import RegionBudgetExceeded, Slice, SplineCamError, UnsupportedModelError, partition, square_domain
+
+ANCHORS = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+
+
+def small_net(*middle: nn.Module) -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(2, 8), *middle, nn.Linear(8, 2)).eval()
+
+
+def run(model, anchors=ANCHORS, **kwargs):
+    return partition(model, Slice.from_anchors(anchors), **kwargs)
+
+
+def test_unsupported_module_is_named_with_the_supported_list():
+    model = nn.Sequential(nn.Linear(2, 8), nn.Sequential(nn.ReLU(), nn.Upsample(scale_factor=2)), nn.Linear(8, 2)).eval()
+    with pytest.raises(UnsupportedModelError, match=r"model\[1\]\[1\] \(Upsample\) is not supported; supported modules: .*Linear"):
+        run(model)
+
+
+def test_custom_module_is_named():
+    class Mystery(nn.Module):
+        def forward(self, x):
+            return x * 2
+
+    with pytest.raises(UnsupportedModelError, match=r"Mystery"):
+        run(small_net(Mystery()))
+
+
+def test_sequential_subclass_with_its_own_forward_is_rejected():
+    class Twisted(nn.Sequential):
+        def forward(self, x):
+            return super().forward(x) + 1
+
+    with pytest.raises(UnsupportedModelError, match="overrides Sequential.forward"):
+        run(Twisted(nn.Linear(2, 4), nn.ReLU()).eval())
+
+
+@pytest.mark.parametrize("activation", [nn.Tanh(), nn.GELU(), nn.SiLU(), nn.Sigmoid()])
+def test_smooth_activation_says_piecewise_linear_is_needed(activation):
+    with pytest.raises(UnsupportedModelError, match="is not piecewise-linear: exact partitions need piecewise-linear"):
+        run(small_net(activation))
+
+
+def test_softmax_suggests_partitioning_the_logits():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=1)).eval()
+    with pytest.raises(UnsupportedModelError, match="logits"):
+        run(model)
+
+
+def test_train_mode_is_rejected():
+    model = small_net(nn.ReLU()).train()
+    with pytest.raises(SplineCamError, match=r"training mode.*model.eval\(\)"):
+        run(model)
+
+
+def test_nan_weights_are_named():
+    model = small_net(nn.ReLU())
+    with torch.no_grad():
+        model[2].bias[0] = float("nan")
+    with pytest.raises(SplineCamError, match=r"2.bias contains NaN"):
+        run(model)
+
+
+def test_batchnorm_without_running_stats_is_rejected():
+    model = small_net(nn.BatchNorm1d(8, track_running_stats=False), nn.ReLU())
+    with pytest.raises(UnsupportedModelError, match="track_running_stats=False"):
+        run(model)
+
+
+def test_anchor_shape_the_model_cannot_take():
+    with pytest.raises(SplineCamError, match=r"model\[0\] \(Linear\) cannot take inputs of shape \(5,\)"):
+        run(small_net(nn.ReLU()), anchors=torch.randn(3, 5))
+
+
+@pytest.mark.parametrize("anchors, message", [
+    (torch.randn(2, 2), r"shape \(3, \*input_shape\)"),
+    (torch.randn(3), r"shape \(3, \*input_shape\)"),
+    (torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]), "collinear"),
+    (torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 2.0]]), "anchors 0 and 1 are identical"),
+    (torch.tensor([[0.0, float("nan")], [1.0, 0.0], [0.0, 1.0]]), "anchors contains NaN"),
+    (torch.tensor([[0.0, float("inf")], [1.0, 0.0], [0.0, 1.0]]), "anchors contains NaN or infinite"),
+    ("three points", "anchors must be numeric"),
+])
+def test_bad_anchors(anchors, message):
+    with pytest.raises(SplineCamError, match=message):
+        Slice.from_anchors(anchors)
+
+
+@pytest.mark.parametrize("domain, message", [
+    ([[0, 0], [2, 0], [1, 0.2], [2, 2], [0, 2]], "not a convex polygon"),
+    ([[0, 0], [1, 1], [2, 2]], "degenerate"),
+    ([[0, 0], [1, 1]], r"\(n, 2\) array of n >= 3"),
+    ("circle", "domain must be one of"),
+    ([[0, 0], [1, np.nan], [0, 1]], "domain contains NaN"),
+])
+def test_bad_domains(domain, message):
+    with pytest.raises(SplineCamError, match=message):
+        Slice.from_anchors(ANCHORS, domain=domain)
+
+
+def test_clockwise_domain_is_accepted_and_reoriented():
+    plane = Slice.from_anchors(ANCHORS, domain=[[0, 0], [0, 1], [1, 1], [1, 0]])
+    assert plane.domain_area == pytest.approx(1.0)
+
+
+def test_basis_must_be_orthonormal():
+    with pytest.raises(SplineCamError, match="orthonormal"):
+        Slice(np.zeros(3), np.ones((3, 2)), square_domain(1))
+
+
+def test_region_budget():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 1)).eval()
+    with pytest.raises(RegionBudgetExceeded, match="more than max_regions=20 regions") as info:
+        partition(model, Slice(np.zeros(2), np.eye(2), square_domain(5)), max_regions=20)
+    assert info.value.limit == 20
+
+
+def test_levels_only_for_one_output():
+    with pytest.raises(SplineCamError, match="levels apply to one-output networks; this model has 2 outputs"):
+        run(small_net(nn.ReLU()), levels=[0.5])
+
+
+def test_unavailable_device():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(SplineCamError, match="no CUDA GPU"):
+        run(small_net(nn.ReLU()), device="cuda")
+
+
+def test_not_a_slice_or_not_a_module():
+    with pytest.raises(SplineCamError, match="slice must be a Slice"):
+        partition(small_net(nn.ReLU()), np.eye(2))
+    with pytest.raises(SplineCamError, match="model must be a torch.nn.Module"):
+        partition(lambda x: x, Slice.from_anchors(ANCHORS))
+
+
+def test_nothing_the_user_passed_is_modified():
+    model = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.PReLU(8), nn.Linear(8, 3)).eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    anchors_t = torch.randn(3, 2)
+    anchors_n = anchors_t.numpy().copy()
+    kept_t, kept_n = anchors_t.clone(), anchors_n.copy()
+    partition(model, Slice.from_anchors(anchors_t), verify=True)
+    partition(model, Slice.from_anchors(anchors_n), verify=True)
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) and before[k].dtype == after[k].dtype for k in before)
+    assert not model.training and next(model.parameters()).dtype == torch.float32
+    assert torch.equal(anchors_t, kept_t) and np.array_equal(anchors_n, kept_n)
