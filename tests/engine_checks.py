@@ -140,14 +140,15 @@ def check_boundary(partition, rng):
     both = in_a & in_b
     found = np.sort(np.stack([cls_a[both[in_a]], cls_b[both[in_b]]], axis=1), axis=1)
     assert np.array_equal(found, classes[both])
-    # Regions no segment touches: one predicted class at all their vertices.
+    # Regions no segment touches: one predicted class (on each side of every level) at all their vertices.
     untouched = np.setdiff1d(np.arange(partition.n_regions), partition.boundary_regions)
-    if partition.n_outputs > 1 and len(untouched):
-        region_of_vertex = np.repeat(np.arange(partition.n_regions), partition.counts)
-        mask = np.isin(region_of_vertex, untouched)
-        verts, owner = partition.vertices[mask], region_of_vertex[mask]
-        shrunk = 0.999 * verts + 0.001 * partition.centroids[owner]
-        winners = partition.outputs_at(shrunk, owner).argmax(axis=1)
+    region_of_vertex = np.repeat(np.arange(partition.n_regions), partition.counts)
+    mask = np.isin(region_of_vertex, untouched)
+    verts, owner = partition.vertices[mask], region_of_vertex[mask]
+    shrunk = 0.999 * verts + 0.001 * partition.centroids[owner]
+    outputs = partition.outputs_at(shrunk, owner)
+    labels = [class_of(partition, outputs, np.full(len(owner), level)) for level in range(max(len(partition.levels), 1))]
+    for winners in labels:
         first = np.full(partition.n_regions, -1)
         first[owner[::-1]] = winners[::-1]
         assert np.array_equal(winners, first[owner])

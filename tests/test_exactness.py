@@ -65,7 +65,7 @@ def test_decision_boundary_separates_its_two_classes(case):
     check_boundary(partition(model, plane, levels=levels), rng)
 
 
-@pytest.mark.parametrize("widths", [(2, 32, 32, 3), (784, 64, 64, 10)])
+@pytest.mark.parametrize("widths", [(2, 32, 32, 3), (784, 64, 64, 10), (20, 32, 32, 40)])
 def test_larger_networks_are_exact_too(widths):
     model = mlp(widths, seed=3)
     plane = Slice.from_anchors(torch.randn(3, widths[0], generator=torch.Generator().manual_seed(1)))
