@@ -15,6 +15,8 @@ import torch
 from ..errors import RegionBudgetExceeded
 from .polygons import Polygons, clip, line_values
 
+LOOKAHEAD = 8  # candidates examined per piece and round: most miss a small piece, so rounds shrink
+
 
 def bbox_crossings(boxes: torch.Tensor, a, b, c) -> torch.Tensor:
     """True where the line ``a*u + b*v + c = 0`` enters a box (centre, half-sizes)."""
@@ -121,18 +123,27 @@ def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tens
     parent = torch.arange(len(regions), device=maps.device)
     pointer = starts[:-1].clone()
     active = (pointer < starts[1:]).nonzero().squeeze(1)
+    window = torch.arange(LOOKAHEAD, device=maps.device)
     while active.numel():
         owner = parent[active]
-        k = pointer[active]
+        first = pointer[active]
+        # Look at the next LOOKAHEAD candidates at once; the first entering the piece's box is tried.
+        k = first[:, None] + window
+        valid = k < starts[owner + 1][:, None]
+        k = torch.where(valid, k, first[:, None])
+        line_owner = owner[:, None]
         unit, offset = units[k], breakpoints[breaks[k]]
-        a, b, c = maps[owner, 0, unit], maps[owner, 1, unit], maps[owner, 2, unit] - offset
+        a, b, c = maps[line_owner, 0, unit], maps[line_owner, 1, unit], maps[line_owner, 2, unit] - offset
         pieces = store.polygons(active)
-        near = bbox_crossings(pieces.bounding_boxes(), a[:, None], b[:, None], c[:, None]).squeeze(1)
-        hit = near.nonzero().squeeze(1)
-        values = line_values(pieces.verts[hit], a[hit], b[hit], c[hit])
+        near = bbox_crossings(pieces.bounding_boxes(), a, b, c) & valid
+        found = near.any(dim=1)
+        pick = near.to(torch.uint8).argmax(dim=1)
+        pointer[active] = torch.where(found, first + pick + 1, first + LOOKAHEAD)
+        hit = found.nonzero().squeeze(1)
+        pick = pick[hit]
+        values = line_values(pieces.verts[hit], a[hit, pick], b[hit, pick], c[hit, pick])
         cuts = (values > 0).any(dim=1) & (values < 0).any(dim=1)
         cut, values = hit[cuts], values[cuts]
-        pointer[active] += 1
         if cut.numel():
             whole = pieces.take(cut)
             below = clip(whole, -values, tag)
