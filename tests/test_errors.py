@@ -20,27 +20,46 @@ def run(model, anchors=ANCHORS, **kwargs):
 
 
 def test_unsupported_module_is_named_with_the_supported_list():
-    model = nn.Sequential(nn.Linear(2, 8), nn.Sequential(nn.ReLU(), nn.Upsample(scale_factor=2)), nn.Linear(8, 2)).eval()
-    with pytest.raises(UnsupportedModelError, match=r"model\[1\]\[1\] \(Upsample\) is not supported; supported modules: .*Linear"):
+    model = nn.Sequential(nn.Linear(2, 8), nn.Sequential(nn.ReLU(), nn.Bilinear(8, 8, 8)), nn.Linear(8, 2)).eval()
+    with pytest.raises(UnsupportedModelError, match=r"model\[1\]\[1\] \(Bilinear\) is not supported; supported: .*Conv1d/2d/3d"):
         run(model)
 
 
-def test_custom_module_is_named():
-    class Mystery(nn.Module):
+def test_unsupported_operation_in_a_custom_forward_names_the_source_line():
+    class Wavy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(2, 8)
+
         def forward(self, x):
-            return x * 2
+            return torch.sin(self.linear(x))
 
-    with pytest.raises(UnsupportedModelError, match=r"Mystery"):
-        run(small_net(Mystery()))
+    with pytest.raises(UnsupportedModelError, match=r"sin \(at .*test_errors.py.*return torch.sin\(self.linear\(x\)\)\) is not supported"):
+        run(nn.Sequential(Wavy(), nn.Linear(8, 2)).eval())
 
 
-def test_sequential_subclass_with_its_own_forward_is_rejected():
-    class Twisted(nn.Sequential):
+def test_untraceable_forward_is_explained():
+    class Branchy(nn.Module):
         def forward(self, x):
-            return super().forward(x) + 1
+            return x if x.sum() > 0 else -x
 
-    with pytest.raises(UnsupportedModelError, match="overrides Sequential.forward"):
-        run(Twisted(nn.Linear(2, 4), nn.ReLU()).eval())
+    with pytest.raises(UnsupportedModelError, match="torch.fx could not trace the model .*branches on input values"):
+        run(Branchy().eval())
+
+
+def test_product_of_two_input_dependent_tensors_is_rejected():
+    class Square(nn.Module):
+        def forward(self, x):
+            return x * x
+
+    with pytest.raises(UnsupportedModelError, match="not piecewise-linear"):
+        run(Square().eval())
+
+
+def test_input_normalisers_are_explained():
+    model = nn.Sequential(nn.Linear(2, 8), nn.LayerNorm(8), nn.Linear(8, 2)).eval()
+    with pytest.raises(UnsupportedModelError, match=r"LayerNorm\) normalises with statistics of each input"):
+        run(model)
 
 
 @pytest.mark.parametrize("activation", [nn.Tanh(), nn.GELU(), nn.SiLU(), nn.Sigmoid()])

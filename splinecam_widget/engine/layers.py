@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..network.convert import Network
-from ..network.stages import Affine, Elementwise
+from ..network.program import Network
+from ..network.stages import Elementwise
 from ..slice import Slice
 from .polygons import Polygons
 from .split import candidate_lines, split_regions
@@ -63,79 +63,75 @@ def domain_polygon(plane: Slice, device) -> Polygons:
     return Polygons(verts, torch.tensor([n], device=device), torch.full((1, n), -1, dtype=torch.int16, device=device))
 
 
-def chunk_rows(maps: torch.Tensor, memory_budget: int) -> int:
+def chunk_rows(values: dict, memory_budget: int) -> int:
     """How many regions to push through the next stages at once within ``memory_budget`` bytes."""
-    bytes_per_region = 8 * maps[0].numel() * 4  # the map, its activated copy and two stage outputs
+    bytes_per_region = 8 * sum(t[0].numel() for t in values.values()) * 4  # the maps, copies and stage outputs
     return max(1, memory_budget // max(bytes_per_region, 1))
 
 
-def advance(stage: Elementwise, maps: torch.Tensor, pieces: Polygons, parent: torch.Tensor, following: list[Affine]):
-    """Activation pattern of each piece and its map after ``stage`` and the affine stages after it."""
-    shape = maps.shape[2:]
-    flat = maps[parent].reshape(len(parent), 3, -1)
+def apply_to_maps(node, inputs):
+    """Run a non-cutting stage on per-region maps."""
+    return node.stage.apply(*inputs)
+
+
+def interior_values(maps: torch.Tensor, pieces: Polygons) -> torch.Tensor:
+    """``(P, D)`` unit values at an interior point of each piece (maps ``(P, 3, *shape)``)."""
+    flat = maps.reshape(len(maps), 3, -1)
     point = pieces.mean_points()
-    values = point[:, 0:1] * flat[:, 0] + point[:, 1:2] * flat[:, 1] + flat[:, 2]
-    pattern = stage.pieces(values)
-    out = stage.apply(flat.reshape(len(parent), 3, *shape), pattern)
-    for affine in following:
-        out = affine.apply(out)
-    return pattern, out
-
-
-def activation_groups(stages) -> tuple[list[Affine], list[tuple[Elementwise, list[Affine]]]]:
-    """Leading affine stages, then each activation with the affine stages that follow it."""
-    leading: list[Affine] = []
-    groups: list[tuple[Elementwise, list[Affine]]] = []
-    for stage in stages:
-        if isinstance(stage, Elementwise):
-            groups.append((stage, []))
-        elif groups:
-            groups[-1][1].append(stage)
-        else:
-            leading.append(stage)
-    return leading, groups
+    return torch.addcmul(flat[:, 2], point[:, 0:1], flat[:, 0]).addcmul_(point[:, 1:2], flat[:, 1])
 
 
 def sweep(network: Network, plane: Slice, device, max_regions: int, memory_budget: int, progress=None) -> Sweep:
-    """Run every stage of ``network`` over the domain of ``plane``.
+    """Run the program of ``network`` over the domain of ``plane``.
 
-    Pieces are pushed through the layers in chunks of ``memory_budget`` bytes of maps:
-    besides bounding memory, chunks that fit in cache run several times faster.
-    ``progress(layer, regions)`` is called after each activation layer.
+    Between two cutting (activation) nodes, pieces are pushed through the program
+    in chunks of ``memory_budget`` bytes of maps: besides bounding memory, chunks that
+    fit in cache run several times faster.  ``progress(layer, regions)`` is called
+    after each activation layer.
     """
-    leading, groups = activation_groups(network.stages)
+    nodes = network.nodes
+    cuts = [i for i, node in enumerate(nodes) if isinstance(node.stage, Elementwise)]
     regions = domain_polygon(plane, device)
-    maps = initial_maps(plane, device)
-    for affine in leading:
-        maps = affine.apply(maps)
-    if groups:
-        candidates = candidate_lines(regions.bounding_boxes(), maps.reshape(1, 3, -1), groups[0][0].breakpoints)
+    values = network.run({0: initial_maps(plane, device)}, 0, cuts[0] if cuts else len(nodes), apply_to_maps)
+    if cuts:
+        first = nodes[cuts[0]]
+        candidates = candidate_lines(regions.bounding_boxes(), values[first.inputs[0]].reshape(1, 3, -1),
+                                     first.stage.breakpoints)
     ids = torch.zeros(1, dtype=torch.int64, device=device)
     records: list[LayerRecord] = []
-    for layer, (stage, following) in enumerate(groups):
-        upcoming = groups[layer + 1][0] if layer + 1 < len(groups) else None
-        flat = maps.reshape(len(regions), 3, -1)
-        pieces, parent = split_regions(regions, flat, stage.breakpoints, candidates, layer, max_regions)
-        weights = unit_weights(layer, flat.shape[2], device)
+    for layer, index in enumerate(cuts):
+        node, stage = nodes[index], nodes[index].stage
+        stop = cuts[layer + 1] if layer + 1 < len(cuts) else len(nodes)
+        upcoming = nodes[stop] if stop < len(nodes) else None
+        source = values[node.inputs[0]]
+        pieces, parent = split_regions(regions, source.reshape(len(regions), 3, -1), stage.breakpoints, candidates,
+                                       layer, max_regions)
+        weights = unit_weights(layer, source[0, 0].numel(), device)
         boxes = pieces.bounding_boxes()
-        patterns, outputs, hashes, found = [], [], [], []
-        step = chunk_rows(maps, memory_budget)
+        patterns, hashes, found, chunks = [], [], [], []
+        step = chunk_rows(values, memory_budget)
         for start in range(0, len(parent), step):
             rows = slice(start, start + step)
-            pattern, out = advance(stage, maps, pieces.take(rows), parent[rows], following)
-            patterns.append(pattern)
-            outputs.append(out)
-            hashes.append((pattern.long() * weights).sum(dim=1))
+            local = {value: maps[parent[rows]] for value, maps in values.items()}
+            pattern = stage.pieces(interior_values(local[node.inputs[0]], pieces.take(rows)))
+            local[node.output] = stage.apply(local[node.inputs[0]], pattern)
+            network.run(local, index + 1, stop, apply_to_maps)
+            for value in [v for v in local if network.last_use.get(v, -1) < stop]:
+                del local[value]  # not read from the next cut on
             if upcoming is not None:  # find the next layer's candidate lines while the chunk is in cache
-                region, units, breaks = candidate_lines(boxes[rows], out.reshape(len(out), 3, -1), upcoming.breakpoints)
+                region, units, breaks = candidate_lines(boxes[rows], local[upcoming.inputs[0]].reshape(len(pattern), 3, -1),
+                                                        upcoming.stage.breakpoints)
                 found.append((region + start, units, breaks))
+            patterns.append(pattern)
+            hashes.append((pattern.long() * weights).sum(dim=1))
+            chunks.append(local)
         if found:
             candidates = tuple(torch.cat(parts) for parts in zip(*found))
+        values = {value: torch.cat([chunk[value] for chunk in chunks]) for value in chunks[0]}
         pattern = torch.cat(patterns)
         ids = ids[parent] * HASH_MULTIPLIER + torch.cat(hashes)
-        maps = torch.cat(outputs)
         regions = pieces
         records.append(LayerRecord(stage.name, parent, pattern))
         if progress is not None:
             progress(layer, regions)
-    return Sweep(regions, maps.reshape(len(regions), 3, -1), ids, records)
+    return Sweep(regions, values[network.output].reshape(len(regions), 3, -1), ids, records)

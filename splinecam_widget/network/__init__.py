@@ -1,6 +1,10 @@
-"""Torch models as lists of piecewise-linear stages."""
+"""Torch models as programs of piecewise-linear stages."""
 
-from .convert import SUPPORTED_MODULES, Network, from_torch
-from .stages import Affine, Elementwise
+from .convert import from_torch
+from .modules import SUPPORTED_MODULES
+from .piecewise import PiecewiseLinear, declare_piecewise_linear
+from .program import Network, Node
+from .stages import Add, Affine, Concat, Elementwise
 
-__all__ = ["SUPPORTED_MODULES", "Network", "from_torch", "Affine", "Elementwise"]
+__all__ = ["SUPPORTED_MODULES", "Network", "Node", "from_torch", "PiecewiseLinear", "declare_piecewise_linear",
+           "Add", "Affine", "Concat", "Elementwise"]

@@ -115,4 +115,39 @@ class Elementwise:
         return (out if intercept is None else out + intercept).reshape(x.shape)
 
 
-Stage = Affine | Elementwise
+@dataclass
+class Add:
+    """A weighted sum of values of one shape (residual connections, differences): maps add row by row."""
+
+    name: str
+    coefficients: tuple[float, ...]
+
+    def apply(self, *maps: torch.Tensor) -> torch.Tensor:
+        """Per-region maps ``(R, 3, *shape)`` of each term -> the map of the sum."""
+        return self.evaluate(*maps)
+
+    def evaluate(self, *xs: torch.Tensor) -> torch.Tensor:
+        """The weighted sum (of batches or of maps alike: both are linear in the terms)."""
+        out = self.coefficients[0] * xs[0]
+        for coefficient, x in zip(self.coefficients[1:], xs[1:]):
+            out = out + coefficient * x
+        return out
+
+
+@dataclass
+class Concat:
+    """Concatenation along ``dim``, a dimension of one sample (0 = first after the batch)."""
+
+    name: str
+    dim: int
+
+    def apply(self, *maps: torch.Tensor) -> torch.Tensor:
+        """Per-region maps ``(R, 3, *shape)`` -> the map of the concatenation."""
+        return torch.cat(maps, dim=self.dim + 2)
+
+    def evaluate(self, *xs: torch.Tensor) -> torch.Tensor:
+        """The concatenation on batches of actual values."""
+        return torch.cat(xs, dim=self.dim + 1)
+
+
+Stage = Affine | Elementwise | Add | Concat
