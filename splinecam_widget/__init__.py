@@ -6,17 +6,21 @@
 
 from .engine import LayerProgress, partition
 from .errors import RegionBudgetExceeded, SplineCamError, UnsupportedModelError, VerificationError
+from .network import SUPPORTED_MODULES, PiecewiseLinear, declare_piecewise_linear
 from .partition import Partition
 from .slice import Slice, square_domain
 
 __all__ = [
     "LayerProgress",
     "Partition",
+    "PiecewiseLinear",
     "RegionBudgetExceeded",
+    "SUPPORTED_MODULES",
     "Slice",
     "SplineCamError",
     "UnsupportedModelError",
     "VerificationError",
+    "declare_piecewise_linear",
     "partition",
     "square_domain",
 ]

@@ -35,15 +35,14 @@ def mlp(widths, activation="relu", batchnorm=False, seed=0) -> nn.Sequential:
 
 def interior_points(partition, per_region: int, rng: np.random.Generator):
     """Random points strictly inside each region: (R * per_region, 2) and their region indices."""
-    counts = partition.counts
-    regions = np.repeat(np.arange(partition.n_regions), per_region)
-    points = np.empty((len(regions), 2))
-    for k, r in enumerate(regions):
-        poly = partition.polygon(r)
-        weights = rng.dirichlet(np.ones(counts[r]))
-        point = weights @ poly
-        points[k] = 0.5 * point + 0.5 * partition.centroids[r]  # pull towards the centroid: strictly inside
-    return points, regions
+    starts = partition.offsets[:-1]
+    # Dirichlet weights per region (normalised exponentials), then pulled halfway to the centroid.
+    weights = rng.exponential(size=(per_region, len(partition.vertices)))
+    totals = np.add.reduceat(weights, starts, axis=1)
+    points = np.add.reduceat(weights[..., None] * partition.vertices, starts, axis=1) / totals[..., None]
+    points = 0.5 * points + 0.5 * partition.centroids
+    regions = np.tile(np.arange(partition.n_regions), per_region)
+    return points.reshape(-1, 2), regions
 
 
 def model_outputs_and_preactivations(model: nn.Module, inputs: torch.Tensor):
