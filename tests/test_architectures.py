@@ -17,11 +17,11 @@ def image_anchors(shape, seed=0):
     return torch.rand(3, *shape, generator=torch.Generator().manual_seed(seed))
 
 
-def exact(model, plane, per_region=2):
+def exact(model, plane, per_region=2, patterns=True):
     result = partition(model, plane, verify=True)
     check_tiling(result)
     rng = np.random.default_rng(0)
-    check_against_model(model, result, rng, per_region=per_region)
+    check_against_model(model, result, rng, per_region=per_region, patterns=patterns)
     check_boundary(result, rng)
     return result
 
@@ -227,7 +227,7 @@ def test_functional_abs_clamp_leaky_relu_in_a_forward():
 def small_graph_nets(draw):
     seed = draw(st.integers(0, 10_000))
     torch.manual_seed(seed)
-    kind = draw(st.sampled_from(["conv", "pooled", "residual"]))
+    kind = draw(st.sampled_from(["conv", "pooled", "maxpooled", "residual"]))
     channels = draw(st.integers(1, 3))
     size = draw(st.integers(4, 6))
     if kind == "residual":
@@ -237,6 +237,8 @@ def small_graph_nets(draw):
         layers = [nn.Conv2d(channels, 3, 3, padding=1, stride=draw(st.sampled_from([1, 2]))), nn.LeakyReLU(0.1)]
         if kind == "pooled":
             layers += [nn.AvgPool2d(2, ceil_mode=True), nn.Conv2d(3, 2, 1), nn.ReLU()]
+        if kind == "maxpooled":
+            layers += [nn.MaxPool2d(2, ceil_mode=True), nn.Conv2d(3, 2, 1), nn.ReLU()]
         layers += [nn.Flatten(), nn.LazyLinear(draw(st.sampled_from([1, 2, 4])))]
         model = nn.Sequential(*layers)
         model(torch.zeros(1, channels, size, size))
@@ -245,15 +247,88 @@ def small_graph_nets(draw):
             module.running_mean.uniform_(-0.2, 0.2)
             module.running_var.uniform_(0.5, 1.5)
     anchors = image_anchors((channels, size, size), seed)
-    return model.eval(), Slice.from_anchors(anchors, domain=draw(st.sampled_from(["square", "triangle"]))), seed
+    plane = Slice.from_anchors(anchors, domain=draw(st.sampled_from(["square", "triangle"])))
+    return model.eval(), plane, seed, kind != "maxpooled"
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_graph_nets())
 def test_random_conv_pooled_and_residual_nets_are_exact(case):
-    model, plane, seed = case
+    model, plane, seed, has_hookable_patterns = case
     result = partition(model, plane)
     check_tiling(result)
     rng = np.random.default_rng(seed)
-    check_against_model(model, result, rng, per_region=1)
+    check_against_model(model, result, rng, per_region=1, patterns=has_hookable_patterns)
     check_boundary(result, rng)
+
+
+class Maxout(nn.Module):
+    def __init__(self, n_in, n_out, pieces):
+        super().__init__()
+        self.linear = nn.Linear(n_in, n_out * pieces)
+        self.n_out, self.pieces = n_out, pieces
+
+    def forward(self, x):
+        return self.linear(x).view(x.size(0), self.n_out, self.pieces).max(dim=2)[0]
+
+
+class PairMax(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(2, 6)
+        self.b = nn.Linear(2, 6)
+        self.out = nn.Linear(6, 1)
+
+    def forward(self, x):
+        return self.out(torch.maximum(self.a(x), self.b(x)))
+
+
+def regioncam_count(model: nn.Sequential, half_width: float) -> int:
+    """regioncam on an MLP whose max-pooling layers are written as regioncam max_pool layers."""
+    cam = regioncam.Regioncam(half_width)
+    for module in model:
+        if isinstance(module, nn.Linear):
+            cam.linear(module.weight.detach().T.numpy(), module.bias.detach().numpy())
+        elif isinstance(module, nn.ReLU):
+            cam.relu()
+        elif isinstance(module, nn.MaxPool1d):
+            cam.max_pool()
+    return cam.num_faces
+
+
+def test_maxout_mlp_has_one_region_per_argmax_pattern():
+    torch.manual_seed(7)
+    model = nn.Sequential(Maxout(2, 5, 3), nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 3)).eval()
+    result = exact(model, Slice(np.zeros(2), np.eye(2), square_domain(2.0)), patterns=False)
+    assert result.layer_names[0].startswith("max")
+    winners = result.activation_pattern(0)
+    assert winners.shape == (result.n_regions, 5) and winners.max() <= 2
+
+
+def test_maximum_of_two_branches():
+    torch.manual_seed(8)
+    result = partition(PairMax().eval(), Slice(np.zeros(2), np.eye(2), square_domain(2.0)), verify=True)
+    check_tiling(result)
+
+
+def test_max_over_all_features_matches_regioncam():
+    torch.manual_seed(9)
+    # regioncam's max_pool takes the maximum of all features of the previous layer.
+    model = nn.Sequential(nn.Linear(2, 12), nn.ReLU(), nn.Linear(12, 6), nn.Unflatten(1, (1, 6)), nn.MaxPool1d(6), nn.Flatten()).eval()
+    result = exact(model, Slice(np.zeros(2), np.eye(2), square_domain(2.0)), patterns=False)
+    cam = regioncam.Regioncam(2.0)
+    cam.linear(model[0].weight.detach().T.numpy(), model[0].bias.detach().numpy())
+    cam.relu()
+    cam.linear(model[2].weight.detach().T.numpy(), model[2].bias.detach().numpy())
+    cam.max_pool()
+    assert result.n_regions == cam.num_faces
+
+
+@pytest.mark.parametrize("pool", [
+    nn.MaxPool2d(2), nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), nn.AdaptiveMaxPool2d((2, 3)),
+], ids=["2x2", "3x3-s2-p1-ceil", "adaptive"])
+def test_cnn_with_max_pooling(pool):
+    torch.manual_seed(10)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), pool, nn.Flatten(), nn.LazyLinear(3))
+    model(torch.zeros(1, 1, 6, 6))
+    exact(model.eval(), Slice.from_anchors(image_anchors((1, 6, 6))), per_region=1, patterns=False)

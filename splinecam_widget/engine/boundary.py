@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .argmax import argmax_cells, candidate_classes, output_scale, vertex_outputs
 from .polygons import ZERO_TOLERANCE, Polygons, clip, line_values
 
 
@@ -62,18 +63,6 @@ def level_sets(regions: Polygons, affine: torch.Tensor, levels) -> Boundary:
 REGION_CHUNK = 8192  # regions whose vertex outputs (V x K each) are evaluated at once
 
 
-def vertex_outputs(verts: torch.Tensor, affine: torch.Tensor) -> torch.Tensor:
-    """``(P, V, K)`` outputs at each polygon vertex from per-polygon maps ``(P, K, 3)``."""
-    homogeneous = torch.cat([verts, torch.ones_like(verts[..., :1])], dim=-1)
-    return torch.einsum("pvc,pkc->pvk", homogeneous, affine)
-
-
-def output_scale(verts: torch.Tensor, affine: torch.Tensor) -> torch.Tensor:
-    """``(P,)`` magnitude of the terms making up the outputs: the yardstick for ties."""
-    reach = torch.cat([verts.abs().amax(dim=1), torch.ones_like(verts[:, :1, 0])], dim=1)
-    return (affine.abs() * reach[:, None]).sum(dim=-1).amax(dim=-1)
-
-
 def mixed_regions(regions: Polygons, affine: torch.Tensor) -> torch.Tensor:
     """Regions whose vertices do not all pick one class by a clear margin (the others hold no boundary)."""
     found = []
@@ -88,47 +77,15 @@ def mixed_regions(regions: Polygons, affine: torch.Tensor) -> torch.Tensor:
     return torch.cat(found)
 
 
-def candidate_classes(verts: torch.Tensor, affine: torch.Tensor) -> torch.Tensor:
-    """``(M, K)`` classes that may win somewhere in each polygon.
-
-    Where class j wins, ``f_j = max_k f_k >= max_k min_polygon f_k``; a class whose
-    largest vertex value is below that floor never wins.  Cells need only be clipped
-    against candidates: at any point the winner is a candidate.
-    """
-    outputs = vertex_outputs(verts, affine)
-    floor = outputs.amin(dim=1).amax(dim=1, keepdim=True)
-    return outputs.amax(dim=1) >= floor - ZERO_TOLERANCE * output_scale(verts, affine)[:, None]
-
-
 def argmax_boundary(regions: Polygons, affine: torch.Tensor) -> Boundary:
     """Boundary between the argmax cells of a K-output network (K >= 2)."""
-    n_classes = affine.shape[1]
     mixed = mixed_regions(regions, affine)
-    candidates = candidate_classes(regions.verts[mixed], affine[mixed])
-    # Each region's candidate classes first (sorted), padded with n_classes.
-    ranked = torch.where(candidates, torch.arange(n_classes, device=affine.device), n_classes).sort(dim=1).values
-    ranked = ranked[:, : int(candidates.sum(dim=1).max()) if len(mixed) else 0]
-
-    # One cell per (mixed region, candidate class), clipped by f_owner >= f_other for each other candidate.
-    local, owner = candidates.nonzero(as_tuple=True)
-    region = mixed[local]
-    cells = regions.take(region)
-    cells.tags = torch.full_like(cells.tags, -1)
-    for step in range(ranked.shape[1]):
-        other = ranked[local, step]
-        skip = (other == owner) | (other == n_classes)
-        other = torch.where(skip, owner, other)
-        diff = affine[region, owner] - affine[region, other]
-        values = line_values(cells.verts, diff[:, 0], diff[:, 1], diff[:, 2])
-        identical = (values == 0).all(dim=1)  # f_owner == f_other on the whole cell: lower index wins
-        keep_all = torch.where(skip | (owner < other), 1.0, -1.0).to(values)
-        values = torch.where((identical | skip)[:, None], keep_all[:, None], values)
-        cells = clip(cells, values, other)
-        alive = (cells.counts >= 3).nonzero().squeeze(1)
-        cells, region, owner, local = cells.take(alive), region[alive], owner[alive], local[alive]
+    polys = regions.take(mixed)
+    polys.tags = torch.full_like(polys.tags, -1)  # only edges between cells matter here
+    cells, source, owner = argmax_cells(polys, affine[mixed], candidate_classes(polys.verts, affine[mixed]))
     poly, slot, start, end = tagged_edges(cells, cells.tags > owner[:, None])
     pair = torch.stack([owner[poly], cells.tags[poly, slot].long()], dim=1)
-    return assemble([(start, end, pair, region[poly])], affine, argmax=True)
+    return assemble([(start, end, pair, mixed[source[poly]])], affine, argmax=True)
 
 
 def assemble(parts, affine: torch.Tensor, argmax: bool) -> Boundary:

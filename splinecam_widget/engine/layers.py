@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from ..network.program import Network
-from ..network.stages import Elementwise
+from ..network.stages import CUTTING_STAGES
 from ..slice import Slice
 from .polygons import Polygons
-from .split import candidate_lines, split_regions
+from .cuts import cut, find_candidates
 
 HASH_MULTIPLIER = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64: mixes the per-layer hashes
 
@@ -39,6 +40,7 @@ class Sweep:
     layers: list[LayerRecord] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=64)
 def unit_weights(layer: int, n_units: int, device) -> torch.Tensor:
     """Fixed pseudo-random int64 weights (splitmix64) for hashing a layer's pattern."""
     with np.errstate(over="ignore"):
@@ -90,13 +92,12 @@ def sweep(network: Network, plane: Slice, device, max_regions: int, memory_budge
     after each activation layer.
     """
     nodes = network.nodes
-    cuts = [i for i, node in enumerate(nodes) if isinstance(node.stage, Elementwise)]
+    cuts = [i for i, node in enumerate(nodes) if isinstance(node.stage, CUTTING_STAGES)]
     regions = domain_polygon(plane, device)
     values = network.run({0: initial_maps(plane, device)}, 0, cuts[0] if cuts else len(nodes), apply_to_maps)
     if cuts:
         first = nodes[cuts[0]]
-        candidates = candidate_lines(regions.bounding_boxes(), values[first.inputs[0]].reshape(1, 3, -1),
-                                     first.stage.breakpoints)
+        candidates = find_candidates(regions.bounding_boxes(), values[first.inputs[0]].reshape(1, 3, -1), first.stage)
     ids = torch.zeros(1, dtype=torch.int64, device=device)
     records: list[LayerRecord] = []
     for layer, index in enumerate(cuts):
@@ -104,9 +105,7 @@ def sweep(network: Network, plane: Slice, device, max_regions: int, memory_budge
         stop = cuts[layer + 1] if layer + 1 < len(cuts) else len(nodes)
         upcoming = nodes[stop] if stop < len(nodes) else None
         source = values[node.inputs[0]]
-        pieces, parent = split_regions(regions, source.reshape(len(regions), 3, -1), stage.breakpoints, candidates,
-                                       layer, max_regions)
-        weights = unit_weights(layer, source[0, 0].numel(), device)
+        pieces, parent = cut(regions, source.reshape(len(regions), 3, -1), stage, candidates, layer, max_regions)
         boxes = pieces.bounding_boxes()
         patterns, hashes, found, chunks = [], [], [], []
         step = chunk_rows(values, memory_budget)
@@ -119,11 +118,11 @@ def sweep(network: Network, plane: Slice, device, max_regions: int, memory_budge
             for value in [v for v in local if network.last_use.get(v, -1) < stop]:
                 del local[value]  # not read from the next cut on
             if upcoming is not None:  # find the next layer's candidate lines while the chunk is in cache
-                region, units, breaks = candidate_lines(boxes[rows], local[upcoming.inputs[0]].reshape(len(pattern), 3, -1),
-                                                        upcoming.stage.breakpoints)
-                found.append((region + start, units, breaks))
+                region, *rest = find_candidates(boxes[rows], local[upcoming.inputs[0]].reshape(len(pattern), 3, -1),
+                                                upcoming.stage)
+                found.append((region + start, *rest))
             patterns.append(pattern)
-            hashes.append((pattern.long() * weights).sum(dim=1))
+            hashes.append((pattern.long() * unit_weights(layer, pattern.shape[1], device)).sum(dim=1))
             chunks.append(local)
         if found:
             candidates = tuple(torch.cat(parts) for parts in zip(*found))

@@ -13,7 +13,7 @@ from ..errors import SplineCamError, UnsupportedModelError
 from .modules import module_to_stage
 from .piecewise import PiecewiseLinear, declared_piecewise_linear
 from .program import Network, Node
-from .stages import Affine
+from .stages import Elementwise
 from .trace import traced_program
 
 
@@ -66,14 +66,14 @@ def leaves(module: nn.Module, name: str):
 
 
 def sequential_program(model: nn.Module, input_shape: tuple[int, ...], device) -> Network:
-    """A chain program for a plain Sequential; shapes found by running each affine stage on zeros."""
+    """A chain program for a plain Sequential; shapes found by running each stage on zeros."""
     nodes: list[Node] = []
     shape = input_shape
     for name, module in leaves(model, "model"):
         stage = module_to_stage(module, f"{name} ({type(module).__name__})", shape, device)
         if stage is None:
             continue
-        if isinstance(stage, Affine):
+        if not isinstance(stage, Elementwise):  # elementwise stages keep the shape
             try:
                 shape = tuple(stage.evaluate(torch.zeros((1, *shape), dtype=torch.float64, device=device)).shape[1:])
             except RuntimeError as exc:

@@ -12,15 +12,17 @@ from torch.nn import functional as F
 
 from ..errors import SplineCamError, UnsupportedModelError
 from .piecewise import PiecewiseLinear, declared_piecewise_linear
+from .pooling import maxpool_stage
 from .stages import Affine, Elementwise
 
 SUPPORTED_MODULES = (
     "Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d, BatchNorm1d/2d/3d (eval, running stats), "
-    "AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, Upsample, padding layers, Flatten, Unflatten, "
+    "AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, MaxPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, Upsample, padding layers, Flatten, Unflatten, "
     "PixelShuffle, Identity, Dropout, ReLU, LeakyReLU, RReLU (eval), PReLU, ReLU6, Hardtanh, "
     "Hardsigmoid, Softshrink, splinecam_widget.PiecewiseLinear (or a class declared with "
     "declare_piecewise_linear), and nn.Sequential or any module torch.fx can trace into these "
-    "plus +, -, *, / by constants, torch.cat, torch.abs, relu, reshape/view/flatten"
+    "plus +, -, *, / by constants, torch.cat, torch.abs, relu, max/amax over a dimension (maxout), "
+    "torch.maximum, reshape/view/flatten"
 )
 
 # Smooth activations: their level sets are curves, so no exact polygonal partition exists.
@@ -41,6 +43,7 @@ PARAMETER_FREE_AFFINE = (
     nn.ReflectionPad1d, nn.ReflectionPad2d, nn.ReflectionPad3d, nn.ReplicationPad1d, nn.ReplicationPad2d,
     nn.ReplicationPad3d, nn.CircularPad1d, nn.CircularPad2d, nn.CircularPad3d,
 )
+MAX_POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
 RELU_FAMILY = (nn.ReLU, nn.LeakyReLU, nn.RReLU, nn.PReLU, nn.Hardtanh, nn.Hardsigmoid, nn.Softshrink)
 
 
@@ -78,6 +81,8 @@ def module_to_stage(module: nn.Module, label: str, shape: tuple[int, ...], devic
         return batchnorm_stage(module, label, shape, device)
     if isinstance(module, PARAMETER_FREE_AFFINE):
         return parameter_free_stage(module, label, shape, device)
+    if isinstance(module, MAX_POOLS):
+        return maxpool_stage(module, label, shape, device)
     if isinstance(module, (*RELU_FAMILY, PiecewiseLinear)) or declared_piecewise_linear(module) is not None:
         return activation_stage(module, label, shape, device)
     raise unsupported(module, label)

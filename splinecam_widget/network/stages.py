@@ -150,4 +150,48 @@ class Concat:
         return torch.cat(xs, dim=self.dim + 1)
 
 
-Stage = Affine | Elementwise | Add | Concat
+@dataclass
+class Maximum:
+    """The maximum over windows of units (max-pooling, maxout), computed exactly by argmax cells.
+
+    Attributes
+    ----------
+    name : str
+    windows : torch.Tensor (W, k) long
+        Flat input unit indices of each window; -1 pads windows with fewer members.
+    out_shape : tuple of int
+        Shape of the output (W units).
+    """
+
+    name: str
+    windows: torch.Tensor
+    out_shape: tuple[int, ...]
+
+    @property
+    def n_pieces(self) -> int:
+        """Window size: which member wins is the window's 'piece'."""
+        return self.windows.shape[1]
+
+    def window_values(self, flat: torch.Tensor) -> torch.Tensor:
+        """``(P, W, k)`` member values from unit values ``(P, D)``; pads are -inf."""
+        values = flat[:, self.windows.clamp(min=0)]
+        return values.masked_fill(self.windows < 0, float("-inf"))
+
+    def pieces(self, values: torch.Tensor) -> torch.Tensor:
+        """Winning member (uint8) of each window for unit values ``(P, D)`` at interior points."""
+        return self.window_values(values).argmax(dim=2).to(torch.uint8)
+
+    def apply(self, maps: torch.Tensor, pieces: torch.Tensor) -> torch.Tensor:
+        """Maps ``(R, 3, *in_shape)`` -> the winning member's map in each window."""
+        flat = maps.reshape(maps.shape[0], 3, -1)
+        winner = self.windows[torch.arange(self.windows.shape[0], device=flat.device), pieces.long()]
+        out = flat.gather(2, winner[:, None, :].expand(-1, 3, -1))
+        return out.reshape(maps.shape[0], 3, *self.out_shape)
+
+    def evaluate(self, x: torch.Tensor) -> torch.Tensor:
+        """The maximum on a batch of actual values."""
+        return self.window_values(x.reshape(x.shape[0], -1)).amax(dim=2).reshape(x.shape[0], *self.out_shape)
+
+
+Stage = Affine | Elementwise | Add | Concat | Maximum
+CUTTING_STAGES = (Elementwise, Maximum)

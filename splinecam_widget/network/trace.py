@@ -20,12 +20,13 @@ from torch.nn import functional as F
 
 from ..errors import SplineCamError, UnsupportedModelError
 from .modules import (
-    BATCHNORMS, CONVOLUTIONS, PARAMETER_FREE_AFFINE, RELU_FAMILY, SUPPORTED_MODULES,
+    BATCHNORMS, CONVOLUTIONS, MAX_POOLS, PARAMETER_FREE_AFFINE, RELU_FAMILY, SUPPORTED_MODULES,
     elementwise_stage, float64, module_to_stage,
 )
 from .piecewise import PiecewiseLinear, declared_piecewise_linear
 from .program import Network, Node
-from .stages import Add, Affine, Concat
+from .pooling import maxpool_stage, reduction_windows
+from .stages import Add, Affine, Concat, Maximum
 
 ADD = {operator.add, operator.iadd, torch.add, "add", "add_", "__add__", "__radd__"}
 SUB = {operator.sub, operator.isub, torch.sub, "sub", "sub_", "__sub__"}
@@ -41,6 +42,11 @@ PER_SAMPLE_LINEAR = {torch.permute, torch.transpose, "permute", "transpose", "co
                      F.adaptive_avg_pool3d, F.interpolate, F.pixel_shuffle, F.pixel_unshuffle}
 IDENTITIES = {F.dropout, "detach", torch.nn.functional.dropout1d, torch.nn.functional.dropout2d}
 SHAPE_QUERIES = {"size", "dim", getattr}
+MAX_REDUCTIONS = {torch.max, torch.amax, "max", "amax"}
+MAXIMUM_PAIRS = {torch.maximum, torch.max, "maximum", "max"}
+POOL_FUNCTIONS = {F.max_pool1d: nn.MaxPool1d, F.max_pool2d: nn.MaxPool2d, F.max_pool3d: nn.MaxPool3d,
+                  F.adaptive_max_pool1d: nn.AdaptiveMaxPool1d, F.adaptive_max_pool2d: nn.AdaptiveMaxPool2d,
+                  F.adaptive_max_pool3d: nn.AdaptiveMaxPool3d}
 TORCH_DIR = os.path.dirname(torch.__file__)
 
 
@@ -57,7 +63,7 @@ class LeafTracer(fx.Tracer):
         return node
 
     def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
-        known = (nn.Linear, *CONVOLUTIONS, *BATCHNORMS, *PARAMETER_FREE_AFFINE, *RELU_FAMILY, PiecewiseLinear)
+        known = (nn.Linear, *CONVOLUTIONS, *BATCHNORMS, *PARAMETER_FREE_AFFINE, *MAX_POOLS, *RELU_FAMILY, PiecewiseLinear)
         if isinstance(module, known) or declared_piecewise_linear(module) is not None:
             return True
         return super().is_leaf_module(module, qualified_name)
@@ -111,6 +117,7 @@ class GraphConverter:
         self.constant: dict[fx.Node, torch.Tensor] = {}  # weights and buffers read with get_attr
         self.nodes: list[Node] = []
         self.output: int | None = None
+        self.max_results: set[fx.Node] = set()  # torch.max(x, dim) nodes: (values, indices) pairs
 
     def network(self, input_shape) -> Network:
         shape = self.output_shape
@@ -119,13 +126,18 @@ class GraphConverter:
             n_outputs *= n
         return Network(self.nodes, self.output, tuple(input_shape), n_outputs, torch.device(self.device))
 
+    def add_node(self, stage, inputs: list[int]) -> int:
+        """Append a program node reading value ids ``inputs``; returns its output id."""
+        output = len(self.nodes) + 1
+        self.nodes.append(Node(stage, tuple(inputs), output))
+        return output
+
     def emit(self, node: fx.Node, stage, inputs) -> None:
-        if stage is None:  # identity in eval mode
+        """The program node for fx ``node`` (``stage`` None: an identity in eval mode)."""
+        if stage is None:
             self.value[node] = self.value[inputs[0]]
-            return
-        output = len(self.value) + 1
-        self.nodes.append(Node(stage, tuple(self.value[i] for i in inputs), output))
-        self.value[node] = output
+        else:
+            self.value[node] = self.add_node(stage, [self.value[i] for i in inputs])
 
     def convert(self, node: fx.Node) -> None:
         if node.op == "placeholder":
@@ -154,6 +166,14 @@ class GraphConverter:
         name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
         label = f"{name}{where(node)}"
         tensors = [a for a in flat_args(node) if isinstance(a, fx.Node) and a in self.value]
+        if target in MAX_REDUCTIONS | MAXIMUM_PAIRS | set(POOL_FUNCTIONS) and tensors:
+            self.convert_max(node, target, label, tensors)
+            return
+        if target in (operator.getitem, getattr) and node.args[0] in self.max_results:
+            if node.args[1] not in (0, "values"):
+                raise UnsupportedModelError(f"{label} uses the indices of a max; only its values are supported")
+            self.value[node] = self.value[node.args[0]]
+            return
         if target in SHAPE_QUERIES or "tensor_meta" not in node.meta:
             return  # sizes and other non-tensor results only feed reshapes, which use recorded shapes
         if not tensors:
@@ -186,6 +206,32 @@ class GraphConverter:
             self.emit(node, self.weighted(node, target, label, in_shape), [x])
         else:
             self.emit(node, self.activation(node, target, label, in_shape), [x])
+
+    def convert_max(self, node, target, label, tensors) -> None:
+        """Max-pooling functions, maxout (max over a dimension) and the maximum of two tensors."""
+        in_shape = sample_shape(tensors[0])
+        if target in POOL_FUNCTIONS:
+            module = POOL_FUNCTIONS[target](*node.args[1:], **node.kwargs)
+            self.emit(node, maxpool_stage(module, label, in_shape, self.device), tensors[:1])
+        elif len(tensors) == 2:  # maximum(a, b): concatenate, then pair unit i of a with unit i of b
+            size = 1
+            for n in in_shape:
+                size *= n
+            joined = self.add_node(Concat(label, 0), [self.value[t] for t in tensors])
+            windows = torch.stack([torch.arange(size), torch.arange(size) + size], dim=1)
+            self.value[node] = self.add_node(Maximum(label, windows.to(self.device), in_shape), [joined])
+        else:
+            dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
+            if dim is None:
+                raise UnsupportedModelError(f"{label} takes the maximum over the whole batch; give a dimension (dim >= 1)")
+            keepdim = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
+            dim = dim % (len(in_shape) + 1)
+            if dim == 0:
+                raise UnsupportedModelError(f"{label} takes the maximum over the batch dimension; not supported")
+            windows, out_shape = reduction_windows(in_shape, dim - 1, keepdim)
+            self.emit(node, Maximum(label, windows.to(self.device), out_shape), tensors[:1])
+            if target in ("max", torch.max):
+                self.max_results.add(node)
 
     def constant_of(self, value, label):
         if isinstance(value, fx.Node):
@@ -248,8 +294,6 @@ class GraphConverter:
             parameters = (points, slopes, float(low) if low is not None else 0.0)
         elif name == "hardsigmoid":
             parameters = ([-3.0, 3.0], [0.0, 1 / 6, 0.0], 0.0)
-        elif name in ("max_pool1d", "max_pool2d", "max_pool3d", "adaptive_max_pool2d", "max", "amax", "maximum"):
-            raise UnsupportedModelError(f"{label}: max operations are not supported yet; use average pooling")
         else:
             raise UnsupportedModelError(f"{label} is not supported; supported: {SUPPORTED_MODULES}")
         return elementwise_stage(label, *parameters, in_shape, self.device)
