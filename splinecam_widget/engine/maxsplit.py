@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import RegionBudgetExceeded
 from ..network.stages import Maximum
 from .argmax import argmax_cells, candidate_classes
 from .polygons import Polygons
-from .split import PieceStore
+from .split import PieceRounds
 
 
 def candidate_windows(boxes: torch.Tensor, maps: torch.Tensor, stage: Maximum):
@@ -36,35 +35,20 @@ def split_by_maximum(regions: Polygons, maps: torch.Tensor, stage: Maximum, cand
     ``(region, window)`` pairs from :func:`candidate_windows`.
     """
     region, windows = candidates
-    starts = torch.zeros(len(regions) + 1, dtype=torch.int64, device=maps.device)
-    starts[1:] = torch.bincount(region, minlength=len(regions)).cumsum(0)
-    store = PieceStore(regions)
-    parent = torch.arange(len(regions), device=maps.device)
-    pointer = starts[:-1].clone()
-    active = (pointer < starts[1:]).nonzero().squeeze(1)
-    while active.numel():
-        owner = parent[active]
-        members = stage.windows[windows[pointer[active]]]  # (A, k)
+    rounds = PieceRounds(regions, region, tag, max_regions)
+    while rounds.active.numel():
+        active = rounds.active
+        owner = rounds.parent[active]
+        members = stage.windows[windows[rounds.pointer[active]]]  # (A, k)
         affine = maps[owner[:, None], :, members.clamp(min=0)]  # (A, k, 3)
-        pieces = store.polygons(active)
+        pieces = rounds.store.polygons(active)
         contenders = candidate_classes(pieces.verts, affine) & (members >= 0)
-        pointer[active] += 1
+        rounds.pointer[active] += 1
         split = (contenders.sum(dim=1) >= 2).nonzero().squeeze(1)
         if split.numel():
             cells, source, _ = argmax_cells(pieces.take(split), affine[split], contenders[split], edge_tag=tag)
             first = torch.ones_like(source, dtype=torch.bool)
-            first[1:] = source[1:] != source[:-1]
-            rows = active[split[source]]
-            extra = (~first).nonzero().squeeze(1)
-            new_rows = torch.arange(store.size, store.size + extra.numel(), device=maps.device)
-            store.grow(extra.numel())
-            store.size += extra.numel()
-            if store.size > max_regions:
-                raise RegionBudgetExceeded(max_regions, tag, store.size)
-            store.put(rows[first], cells.take(first.nonzero().squeeze(1)))
-            store.put(new_rows, cells.take(extra))
-            parent = torch.cat([parent, parent[rows[extra]]])
-            pointer = torch.cat([pointer, pointer[rows[extra]]])
-            active = torch.cat([active, new_rows])
-        active = active[pointer[active] < starts[parent[active] + 1]]
-    return store.polygons(), parent
+            first[1:] = source[1:] != source[:-1]  # cells come grouped by the piece they split
+            rounds.replace(active[split[source]], cells, first)
+        rounds.retire()
+    return rounds.result()

@@ -116,6 +116,24 @@ def clip(polys: Polygons, values: torch.Tensor, new_tag) -> Polygons:
     return Polygons(out_verts, out_counts, out_tags)
 
 
+def concat(first: Polygons, second: Polygons) -> Polygons:
+    """Both batches in one (the narrower padded to the wider width by repeating vertex 0)."""
+    width = max(first.verts.shape[1], second.verts.shape[1])
+    parts = [pad_to(p, width) for p in (first, second)]
+    return Polygons(torch.cat([p.verts for p in parts]), torch.cat([p.counts for p in parts]),
+                    torch.cat([p.tags for p in parts]))
+
+
+def pad_to(polys: Polygons, width: int) -> Polygons:
+    """The batch padded to ``width`` vertex slots (padding repeats vertex 0)."""
+    extra = width - polys.verts.shape[1]
+    if extra <= 0:
+        return polys
+    verts = torch.cat([polys.verts, polys.verts[:, :1].expand(-1, extra, -1)], dim=1)
+    tags = torch.cat([polys.tags, polys.tags[:, :1].expand(-1, extra)], dim=1)
+    return Polygons(verts, polys.counts, tags)
+
+
 def flatten(polys: Polygons):
     """Padded polygons as flat ``(vertices (N, 2), offsets (P + 1,), tags (N,))``."""
     slots = torch.arange(polys.verts.shape[1], device=polys.verts.device)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import RegionBudgetExceeded
-from .polygons import Polygons, clip, line_values
+from .polygons import Polygons, clip, concat, line_values, pad_to
 
 LOOKAHEAD = 8  # candidates examined per piece and round: most miss a small piece, so rounds shrink
 
@@ -56,11 +56,10 @@ class PieceStore:
         self.size = len(regions)
 
     def widen(self, width: int) -> None:
-        """Make room for polygons of ``width`` vertices (padding repeats vertex 0)."""
-        extra = width - self.verts.shape[1]
-        if extra > 0:
-            self.verts = torch.cat([self.verts, self.verts[:, :1].expand(-1, extra, -1)], dim=1)
-            self.tags = torch.cat([self.tags, self.tags[:, :1].expand(-1, extra)], dim=1)
+        """Make room for polygons of ``width`` vertices."""
+        if width > self.verts.shape[1]:
+            wider = pad_to(Polygons(self.verts, self.counts, self.tags), width)
+            self.verts, self.tags = wider.verts, wider.tags
 
     def grow(self, rows: int) -> None:
         """Make room for ``rows`` more pieces (capacity doubles)."""
@@ -75,19 +74,65 @@ class PieceStore:
     def put(self, index: torch.Tensor, polys: Polygons) -> None:
         """Overwrite the pieces at ``index``."""
         self.widen(polys.verts.shape[1])
-        width = polys.verts.shape[1]
-        pad = self.verts.shape[1] - width
-        verts = torch.cat([polys.verts, polys.verts[:, :1].expand(-1, pad, -1)], dim=1) if pad else polys.verts
-        tags = torch.cat([polys.tags, polys.tags[:, :1].expand(-1, pad)], dim=1) if pad else polys.tags
-        self.verts[index] = verts
+        polys = pad_to(polys, self.verts.shape[1])
+        self.verts[index] = polys.verts
         self.counts[index] = polys.counts
-        self.tags[index] = tags
+        self.tags[index] = polys.tags
 
     def polygons(self, index=None) -> Polygons:
         """The stored pieces (all, or those at ``index``)."""
         if index is None:
             index = slice(0, self.size)
         return Polygons(self.verts[index], self.counts[index], self.tags[index])
+
+
+class PieceRounds:
+    """The pieces of one layer while they are cut in rounds.
+
+    Each piece walks through its region's candidate list (``pointer``).  Cutting a
+    piece replaces it by its first child and appends the others, which continue
+    from the same point of the list.  ``active`` holds the pieces with candidates left.
+    """
+
+    def __init__(self, regions: Polygons, candidate_region: torch.Tensor, tag: int, max_regions: int):
+        device = regions.verts.device
+        self.starts = torch.zeros(len(regions) + 1, dtype=torch.int64, device=device)
+        self.starts[1:] = torch.bincount(candidate_region, minlength=len(regions)).cumsum(0)
+        self.store = PieceStore(regions)
+        self.parent = torch.arange(len(regions), device=device)
+        self.pointer = self.starts[:-1].clone()
+        self.tag, self.max_regions = tag, max_regions
+        self.active = (self.pointer < self.starts[1:]).nonzero().squeeze(1)
+
+    def ends(self, rows: torch.Tensor) -> torch.Tensor:
+        """End of the candidate list of each piece in ``rows``."""
+        return self.starts[self.parent[rows] + 1]
+
+    def replace(self, source: torch.Tensor, children: Polygons, first: torch.Tensor) -> None:
+        """Put ``children`` in place of the pieces ``source`` they were cut from.
+
+        ``first`` marks, for each piece cut, the child that takes its place.
+        """
+        extra = (~first).nonzero().squeeze(1)
+        new_rows = torch.arange(self.store.size, self.store.size + extra.numel(), device=source.device)
+        self.store.grow(extra.numel())
+        self.store.size += extra.numel()
+        if self.store.size > self.max_regions:
+            raise RegionBudgetExceeded(self.max_regions, self.tag, self.store.size)
+        kept = first.nonzero().squeeze(1)
+        self.store.put(source[kept], children.take(kept))
+        self.store.put(new_rows, children.take(extra))
+        self.parent = torch.cat([self.parent, self.parent[source[extra]]])
+        self.pointer = torch.cat([self.pointer, self.pointer[source[extra]]])
+        self.active = torch.cat([self.active, new_rows])
+
+    def retire(self) -> None:
+        """Drop the pieces whose candidate lists are exhausted from ``active``."""
+        self.active = self.active[self.pointer[self.active] < self.ends(self.active)]
+
+    def result(self):
+        """All pieces and the region each came from."""
+        return self.store.polygons(), self.parent
 
 
 def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tensor, candidates, tag: int,
@@ -117,28 +162,24 @@ def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tens
         Index of the region each piece came from.
     """
     region, units, breaks = candidates
-    starts = torch.zeros(len(regions) + 1, dtype=torch.int64, device=maps.device)
-    starts[1:] = torch.bincount(region, minlength=len(regions)).cumsum(0)
-    store = PieceStore(regions)
-    parent = torch.arange(len(regions), device=maps.device)
-    pointer = starts[:-1].clone()
-    active = (pointer < starts[1:]).nonzero().squeeze(1)
+    rounds = PieceRounds(regions, region, tag, max_regions)
     window = torch.arange(LOOKAHEAD, device=maps.device)
-    while active.numel():
-        owner = parent[active]
-        first = pointer[active]
+    while rounds.active.numel():
+        active = rounds.active
+        owner = rounds.parent[active]
+        first = rounds.pointer[active]
         # Look at the next LOOKAHEAD candidates at once; the first entering the piece's box is tried.
         k = first[:, None] + window
-        valid = k < starts[owner + 1][:, None]
+        valid = k < rounds.ends(active)[:, None]
         k = torch.where(valid, k, first[:, None])
         line_owner = owner[:, None]
         unit, offset = units[k], breakpoints[breaks[k]]
         a, b, c = maps[line_owner, 0, unit], maps[line_owner, 1, unit], maps[line_owner, 2, unit] - offset
-        pieces = store.polygons(active)
+        pieces = rounds.store.polygons(active)
         near = bbox_crossings(pieces.bounding_boxes(), a, b, c) & valid
         found = near.any(dim=1)
         pick = near.to(torch.uint8).argmax(dim=1)
-        pointer[active] = torch.where(found, first + pick + 1, first + LOOKAHEAD)
+        rounds.pointer[active] = torch.where(found, first + pick + 1, first + LOOKAHEAD)
         hit = found.nonzero().squeeze(1)
         pick = pick[hit]
         values = line_values(pieces.verts[hit], a[hit, pick], b[hit, pick], c[hit, pick])
@@ -146,18 +187,8 @@ def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tens
         cut, values = hit[cuts], values[cuts]
         if cut.numel():
             whole = pieces.take(cut)
-            below = clip(whole, -values, tag)
-            above = clip(whole, values, tag)
-            cut_rows = active[cut]
-            new_rows = torch.arange(store.size, store.size + cut.numel(), device=maps.device)
-            store.grow(cut.numel())
-            store.size += cut.numel()
-            if store.size > max_regions:
-                raise RegionBudgetExceeded(max_regions, tag, store.size)
-            store.put(cut_rows, above)
-            store.put(new_rows, below)
-            parent = torch.cat([parent, parent[cut_rows]])
-            pointer = torch.cat([pointer, pointer[cut_rows]])
-            active = torch.cat([active, new_rows])
-        active = active[pointer[active] < starts[parent[active] + 1]]
-    return store.polygons(), parent
+            halves = concat(clip(whole, values, tag), clip(whole, -values, tag))
+            first_half = torch.arange(2 * cut.numel(), device=maps.device) < cut.numel()
+            rounds.replace(active[cut].repeat(2), halves, first_half)
+        rounds.retire()
+    return rounds.result()
