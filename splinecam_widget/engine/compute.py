@@ -19,7 +19,7 @@ from .layers import sweep
 from .polygons import Polygons, flatten
 
 DEFAULT_MAX_REGIONS = 2_000_000
-DEFAULT_MEMORY_BUDGET = 16 * 2**20
+DEFAULT_MEMORY_BUDGET = 2 * 2**30
 VERIFY_TOLERANCE = 1e-9
 
 
@@ -105,7 +105,10 @@ def partition(model: torch.nn.Module, slice: Slice, device=None, max_regions: in
     progress : callable, optional
         Called with a :class:`LayerProgress` after each activation layer.
     memory_budget : int
-        Bytes of per-region maps pushed through the layers at once.
+        Bytes of per-region affine maps held at once (default 2 GiB), shared evenly by the
+        cutting layers.  Layers whose maps do not fit are processed depth-first in groups;
+        a :class:`~splinecam_widget.errors.SplineCamError` says so when even one region's
+        maps exceed the share.
 
     Returns
     -------

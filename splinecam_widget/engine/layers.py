@@ -11,7 +11,8 @@ import torch
 from ..network.program import Network
 from ..network.stages import CUTTING_STAGES
 from ..slice import Slice
-from .polygons import Polygons
+from ..errors import RegionBudgetExceeded, SplineCamError
+from .polygons import Polygons, concat
 from .cuts import cut, find_candidates
 
 HASH_MULTIPLIER = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64: mixes the per-layer hashes
@@ -65,10 +66,12 @@ def domain_polygon(plane: Slice, device) -> Polygons:
     return Polygons(verts, torch.tensor([n], device=device), torch.full((1, n), -1, dtype=torch.int16, device=device))
 
 
-def chunk_rows(values: dict, memory_budget: int) -> int:
-    """How many regions to push through the next stages at once within ``memory_budget`` bytes."""
-    bytes_per_region = 8 * sum(t[0].numel() for t in values.values()) * 4  # the maps, copies and stage outputs
-    return max(1, memory_budget // max(bytes_per_region, 1))
+CACHE_CHUNK_BYTES = 16 * 2**20  # maps pushed through the stages at once: fits in cache, runs several times faster
+
+
+def region_bytes(values: dict) -> int:
+    """Bytes of per-region maps held for one region in ``values``."""
+    return sum(t[0].numel() * t.element_size() for t in values.values())
 
 
 def apply_to_maps(node, inputs):
@@ -84,53 +87,120 @@ def interior_values(maps: torch.Tensor, pieces: Polygons) -> torch.Tensor:
 
 
 def sweep(network: Network, plane: Slice, device, max_regions: int, memory_budget: int, progress=None) -> Sweep:
-    """Run the program of ``network`` over the domain of ``plane``.
+    """Run the program of ``network`` over the domain of ``plane`` (see :class:`Descent`)."""
+    return Descent(network, device, max_regions, memory_budget, progress).run(plane)
 
-    Between two cutting (activation) nodes, pieces are pushed through the program
-    in chunks of ``memory_budget`` bytes of maps: besides bounding memory, chunks that
-    fit in cache run several times faster.  ``progress(layer, regions)`` is called
-    after each activation layer.
+
+class Descent:
+    """Depth-first walk through the cutting layers with bounded memory.
+
+    At each cutting layer the regions are cut, then their pieces are pushed through
+    the stages up to the next cut in cache-sized chunks.  Chunks are gathered into
+    groups whose maps fit ``memory_budget / number of cutting layers`` and each group
+    descends to the next layer before the next group is built, so memory stays near
+    the budget however wide the layers are.  When a layer fits in one group (MLPs,
+    small convolutional nets) this is plain layer-by-layer processing, and
+    ``progress(layer, regions)`` is called after each such layer.
     """
-    nodes = network.nodes
-    cuts = [i for i, node in enumerate(nodes) if isinstance(node.stage, CUTTING_STAGES)]
-    regions = domain_polygon(plane, device)
-    values = network.run({0: initial_maps(plane, device)}, 0, cuts[0] if cuts else len(nodes), apply_to_maps)
-    if cuts:
-        first = nodes[cuts[0]]
+
+    def __init__(self, network: Network, device, max_regions: int, memory_budget: int, progress):
+        self.network, self.device, self.max_regions, self.progress = network, device, max_regions, progress
+        self.cuts = [i for i, node in enumerate(network.nodes) if isinstance(node.stage, CUTTING_STAGES)]
+        self.group_budget = memory_budget // max(len(self.cuts), 1)
+        self.counts = [0] * len(self.cuts)
+        self.parents: list[list[torch.Tensor]] = [[] for _ in self.cuts]
+        self.patterns: list[list[torch.Tensor]] = [[] for _ in self.cuts]
+        self.finals: list[tuple[Polygons, torch.Tensor, torch.Tensor]] = []
+
+    def run(self, plane: Slice) -> Sweep:
+        nodes = self.network.nodes
+        regions = domain_polygon(plane, self.device)
+        values = self.network.run({0: initial_maps(plane, self.device)}, 0, self.cuts[0] if self.cuts else len(nodes),
+                                  apply_to_maps)
+        ids = torch.zeros(1, dtype=torch.int64, device=self.device)
+        if not self.cuts:
+            return Sweep(regions, values[self.network.output].reshape(1, 3, -1), ids, [])
+        first = nodes[self.cuts[0]]
         candidates = find_candidates(regions.bounding_boxes(), values[first.inputs[0]].reshape(1, 3, -1), first.stage)
-    ids = torch.zeros(1, dtype=torch.int64, device=device)
-    records: list[LayerRecord] = []
-    for layer, index in enumerate(cuts):
+        self.descend(0, regions, values, candidates, torch.zeros(1, dtype=torch.int64, device=self.device), ids, True)
+        records = [LayerRecord(nodes[index].stage.name, torch.cat(self.parents[layer]), torch.cat(self.patterns[layer]))
+                   for layer, index in enumerate(self.cuts)]
+        polys, maps, final_ids = zip(*self.finals)
+        return Sweep(concat(*polys), torch.cat(maps), torch.cat(final_ids), records)
+
+    def descend(self, layer: int, regions: Polygons, values: dict, candidates, region_ids, ids, whole: bool) -> None:
+        """Cut ``regions`` at cutting layer ``layer`` and carry every piece to the end of the network.
+
+        ``region_ids`` are the regions' global indices at the previous layer, ``ids``
+        their pattern hashes; ``whole`` says the regions cover the whole domain.
+        """
+        network, nodes = self.network, self.network.nodes
+        index = self.cuts[layer]
         node, stage = nodes[index], nodes[index].stage
-        stop = cuts[layer + 1] if layer + 1 < len(cuts) else len(nodes)
+        stop = self.cuts[layer + 1] if layer + 1 < len(self.cuts) else len(nodes)
         upcoming = nodes[stop] if stop < len(nodes) else None
         source = values[node.inputs[0]]
-        pieces, parent = cut(regions, source.reshape(len(regions), 3, -1), stage, candidates, layer, max_regions)
+        try:
+            pieces, parent = cut(regions, source.reshape(len(regions), 3, -1), stage, candidates, layer,
+                                 self.max_regions - self.counts[layer])
+        except RegionBudgetExceeded as exc:  # restate with the whole layer's count
+            raise RegionBudgetExceeded(self.max_regions, layer, self.counts[layer] + exc.n_regions) from None
+        self.counts[layer] += len(pieces)
+        self.parents[layer].append(region_ids[parent])
+        piece_ids = torch.arange(self.counts[layer] - len(pieces), self.counts[layer], device=self.device)
+        if whole and self.progress is not None:
+            self.progress(layer, pieces)
         boxes = pieces.bounding_boxes()
-        patterns, hashes, found, chunks = [], [], [], []
-        step = chunk_rows(values, memory_budget)
-        for start in range(0, len(parent), step):
+        held = max(region_bytes(values), 1)
+        step = max(1, min(CACHE_CHUNK_BYTES // (4 * held), self.group_budget // held))
+        group: list[tuple] = []
+        group_rows = None
+        start = 0
+        while start < len(parent):
             rows = slice(start, start + step)
+            start += step
             local = {value: maps[parent[rows]] for value, maps in values.items()}
             pattern = stage.pieces(interior_values(local[node.inputs[0]], pieces.take(rows)))
             local[node.output] = stage.apply(local[node.inputs[0]], pattern)
             network.run(local, index + 1, stop, apply_to_maps)
             for value in [v for v in local if network.last_use.get(v, -1) < stop]:
                 del local[value]  # not read from the next cut on
-            if upcoming is not None:  # find the next layer's candidate lines while the chunk is in cache
-                region, *rest = find_candidates(boxes[rows], local[upcoming.inputs[0]].reshape(len(pattern), 3, -1),
-                                                upcoming.stage)
-                found.append((region + start, *rest))
-            patterns.append(pattern)
-            hashes.append((pattern.long() * unit_weights(layer, pattern.shape[1], device)).sum(dim=1))
-            chunks.append(local)
-        if found:
-            candidates = tuple(torch.cat(parts) for parts in zip(*found))
-        values = {value: torch.cat([chunk[value] for chunk in chunks]) for value in chunks[0]}
-        pattern = torch.cat(patterns)
-        ids = ids[parent] * HASH_MULTIPLIER + torch.cat(hashes)
-        regions = pieces
-        records.append(LayerRecord(stage.name, parent, pattern))
-        if progress is not None:
-            progress(layer, regions)
-    return Sweep(regions, values[network.output].reshape(len(regions), 3, -1), ids, records)
+            found = None
+            if upcoming is not None:  # the next layer's candidates, while the chunk is in cache
+                found = find_candidates(boxes[rows], local[upcoming.inputs[0]].reshape(len(pattern), 3, -1),
+                                        upcoming.stage)
+            self.patterns[layer].append(pattern)
+            hashes = (pattern.long() * unit_weights(layer, pattern.shape[1], self.device)).sum(dim=1)
+            group.append((rows, local, found, ids[parent[rows]] * HASH_MULTIPLIER + hashes))
+            if group_rows is None:
+                group_rows = self.rows_per_group(local, stage.name)
+                step = max(1, min(step, group_rows))
+            if sum(len(g[3]) for g in group) >= group_rows:
+                self.flush(layer, pieces, piece_ids, group, whole and group_rows >= len(parent))
+                group = []
+        if group:
+            self.flush(layer, pieces, piece_ids, group, whole and group_rows >= len(parent))
+
+    def rows_per_group(self, local: dict, name: str) -> int:
+        """Regions whose next-layer maps fit the per-layer share of the memory budget."""
+        per_region = region_bytes(local)
+        if per_region > self.group_budget:
+            raise SplineCamError(
+                f"after {name} one region's affine maps take {per_region / 2**20:.1f} MiB, more than the "
+                f"memory_budget share of {self.group_budget / 2**20:.1f} MiB per cutting layer; pass a larger memory_budget"
+            )
+        return self.group_budget // max(per_region, 1)
+
+    def flush(self, layer: int, pieces: Polygons, piece_ids, group: list, whole: bool) -> None:
+        """Carry a group of chunks to the next layer (or record them as final regions)."""
+        first, last = group[0][0].start, group[-1][0].stop
+        members = pieces.take(slice(first, last))
+        values = {value: torch.cat([g[1][value] for g in group]) for value in group[0][1]}
+        ids = torch.cat([g[3] for g in group])
+        if layer + 1 == len(self.cuts):
+            self.finals.append((members, values[self.network.output].reshape(len(ids), 3, -1), ids))
+            return
+        candidates = tuple(torch.cat(parts) for parts in zip(*[
+            (g[2][0] + g[0].start - first, *g[2][1:]) for g in group
+        ]))
+        self.descend(layer + 1, members, values, candidates, piece_ids[first:last], ids, whole)

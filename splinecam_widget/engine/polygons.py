@@ -116,10 +116,10 @@ def clip(polys: Polygons, values: torch.Tensor, new_tag) -> Polygons:
     return Polygons(out_verts, out_counts, out_tags)
 
 
-def concat(first: Polygons, second: Polygons) -> Polygons:
-    """Both batches in one (the narrower padded to the wider width by repeating vertex 0)."""
-    width = max(first.verts.shape[1], second.verts.shape[1])
-    parts = [pad_to(p, width) for p in (first, second)]
+def concat(*batches: Polygons) -> Polygons:
+    """The batches in one (narrower ones padded to the widest by repeating vertex 0)."""
+    width = max(b.verts.shape[1] for b in batches)
+    parts = [pad_to(b, width) for b in batches]
     return Polygons(torch.cat([p.verts for p in parts]), torch.cat([p.counts for p in parts]),
                     torch.cat([p.tags for p in parts]))
 
