@@ -1,6 +1,6 @@
 """Side-by-side benchmark: splinecam-widget's engine against regioncam, in one process.
 
-Run:  .venv/bin/python benchmarks/run.py [--repeats N] [--only NAME] [--device cpu|cuda]
+Run:  .venv/bin/python benchmarks/run.py [--repeats N] [--only NAME] [--device cpu|cuda] [--cnn]
 
 Every workload uses default torch initialisation with seed 0.  For each it prints
 both region counts, the median wall time of both engines, the ratio ours/peer
@@ -51,6 +51,44 @@ WORKLOADS = {
     "mlp-784-256x3-10 hw5": ((784, 256, 256, 256, 10), 5.0),
     "mlp-784-256x3-10 hw20": ((784, 256, 256, 256, 10), 20.0),
 }
+
+
+def vgg_like(widths, input_size: int, hidden: int) -> torch.nn.Sequential:
+    """3x3 convolutions (pairs per stage, average-pooling between stages), then two Linear layers."""
+    layers: list[torch.nn.Module] = []
+    channels, size = 3, input_size
+    for stage, width in enumerate(widths):
+        if stage:
+            layers.append(torch.nn.AvgPool2d(2))
+            size //= 2
+        for _ in range(2):
+            layers += [torch.nn.Conv2d(channels, width, 3, padding=1), torch.nn.ReLU()]
+            channels = width
+    layers += [torch.nn.Flatten(), torch.nn.Linear(channels * size * size, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10)]
+    return torch.nn.Sequential(*layers).eval()
+
+
+# (network builder, input shape, half-width of the square around the anchors' centroid).
+# A full-size slice through three random images is out of reach for any exact engine: at the
+# first CIFAR-style layer about 40,000 of the 65,536 unit lines cross it (over 10^8 regions).
+CNN_WORKLOADS = {
+    "cifar-cnn 64-64-128-128-256-256 hw0.01": (lambda: vgg_like((64, 128, 256), 32, 256), (3, 32, 32), 0.01),
+    "vgg-cnn 32..128 on 3x64x64 hw0.005": (lambda: vgg_like((32, 64, 128), 64, 256), (3, 64, 64), 0.005),
+}
+
+
+def run_cnn(device: str) -> None:
+    """Our engine alone (regioncam has no convolutions): regions, time and peak memory."""
+    print(f"{'workload':40} {'regions':>8} {'ours s':>8} {'peak MB':>8}")
+    for name, (build, shape, half_width) in CNN_WORKLOADS.items():
+        torch.manual_seed(0)
+        model = build()
+        plane = Slice.from_anchors(torch.rand(3, *shape)).with_domain(square_domain(half_width))
+        with PeakMemory() as memory:
+            start = time.perf_counter()
+            result = partition(model, plane, device=device)
+            elapsed = time.perf_counter() - start
+        print(f"{name:40} {result.n_regions:8d} {elapsed:8.1f} {memory.peak / 2**20:8.0f}", flush=True)
 
 
 def run_peer(model, plane: Slice) -> int:
@@ -104,8 +142,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", help="run the workloads whose name contains this text")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--cnn", action="store_true", help="run the convolutional workloads instead (minutes on a CPU)")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
+    if args.cnn:
+        run_cnn(args.device)
+        return
     header = f"{'workload':24} {'regions':>8} {'peer':>8} {'ours s':>8} {'peer s':>8} {'ratio':>6} {'peak MB':>8}"
     print(header)
     print("-" * len(header))
