@@ -171,9 +171,10 @@ class Partition:
         return self.vertices[self.offsets[region] : self.offsets[region + 1]]
 
     def activation_pattern(self, layer: int) -> np.ndarray:
-        """(R, D_layer) uint8: which linear piece each unit of an activation layer is on, per region.
+        """(R, D_layer) uint8: which linear piece each unit of a cutting layer is on, per region.
 
-        For ReLU-like layers 0 means inactive (below the breakpoint) and 1 active.
+        For ReLU-like layers 0 means inactive (below the breakpoint) and 1 active; for
+        max-pooling and maxout layers, the winning member of each window.
         """
         if not 0 <= layer < len(self._layer_records):
             raise SplineCamError(f"layer must be in 0..{len(self._layer_records) - 1}, got {layer}")
