@@ -324,11 +324,12 @@ def test_max_over_all_features_matches_regioncam():
     assert result.n_regions == cam.num_faces
 
 
-@pytest.mark.parametrize("pool", [
-    nn.MaxPool2d(2), nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), nn.AdaptiveMaxPool2d((2, 3)),
-], ids=["2x2", "3x3-s2-p1-ceil", "adaptive"])
-def test_cnn_with_max_pooling(pool):
+@pytest.mark.parametrize("pool, size", [
+    (nn.MaxPool2d(2), 6), (nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), 6),
+    (nn.MaxPool2d(2, ceil_mode=True), 5), (nn.AdaptiveMaxPool2d((2, 3)), 6),
+], ids=["2x2", "3x3-s2-p1-ceil", "2x2-ceil-partial-windows", "adaptive"])
+def test_cnn_with_max_pooling(pool, size):
     torch.manual_seed(10)
-    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), pool, nn.Flatten(), nn.LazyLinear(3))
-    model(torch.zeros(1, 1, 6, 6))
-    exact(model.eval(), Slice.from_anchors(image_anchors((1, 6, 6))), per_region=1, patterns=False)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.LeakyReLU(0.1), pool, nn.Flatten(), nn.LazyLinear(3))
+    model(torch.zeros(1, 1, size, size))
+    exact(model.eval(), Slice.from_anchors(image_anchors((1, size, size))), per_region=1, patterns=False)

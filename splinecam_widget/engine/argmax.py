@@ -23,16 +23,20 @@ def output_scale(verts: torch.Tensor, affine: torch.Tensor) -> torch.Tensor:
     return (affine.abs() * reach[:, None]).sum(dim=-1).amax(dim=-1)
 
 
-def candidate_classes(verts: torch.Tensor, affine: torch.Tensor) -> torch.Tensor:
+def candidate_classes(verts: torch.Tensor, affine: torch.Tensor, valid: torch.Tensor | None = None) -> torch.Tensor:
     """``(M, K)`` classes that may win somewhere in each polygon.
 
     Where class j wins, ``f_j = max_k f_k >= max_k min_polygon f_k``; a class whose
     largest vertex value is below that floor never wins.  Cells need only be clipped
-    against candidates: at any point the winner is a candidate.
+    against candidates: at any point the winner is a candidate.  ``valid (M, K)``
+    marks the functions that exist (padding of short max-pool windows does not).
     """
     outputs = vertex_outputs(verts, affine)
+    if valid is not None:
+        outputs = outputs.masked_fill(~valid[:, None, :], float("-inf"))
     floor = outputs.amin(dim=1).amax(dim=1, keepdim=True)
-    return outputs.amax(dim=1) >= floor - ZERO_TOLERANCE * output_scale(verts, affine)[:, None]
+    tolerance = ZERO_TOLERANCE * output_scale(verts, affine)[:, None]
+    return outputs.amax(dim=1) >= floor - tolerance
 
 
 def argmax_cells(polys: Polygons, affine: torch.Tensor, candidates: torch.Tensor, edge_tag: int | None = None):

@@ -42,7 +42,7 @@ def split_by_maximum(regions: Polygons, maps: torch.Tensor, stage: Maximum, cand
         members = stage.windows[windows[rounds.pointer[active]]]  # (A, k)
         affine = maps[owner[:, None], :, members.clamp(min=0)]  # (A, k, 3)
         pieces = rounds.store.polygons(active)
-        contenders = candidate_classes(pieces.verts, affine) & (members >= 0)
+        contenders = candidate_classes(pieces.verts, affine, valid=members >= 0)
         rounds.pointer[active] += 1
         split = (contenders.sum(dim=1) >= 2).nonzero().squeeze(1)
         if split.numel():
