@@ -8,6 +8,7 @@ from .engine import LayerProgress, partition
 from .errors import RegionBudgetExceeded, SplineCamError, UnsupportedModelError, VerificationError
 from .network import SUPPORTED_MODULES, PiecewiseLinear, declare_piecewise_linear
 from .partition import Partition
+from .sampling import local_density
 from .slice import Slice, square_domain
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "UnsupportedModelError",
     "VerificationError",
     "declare_piecewise_linear",
+    "local_density",
     "partition",
     "square_domain",
 ]

@@ -190,6 +190,24 @@ class Partition:
             raise SplineCamError(f"region must be in 0..{self.n_regions - 1}, got {region}")
         return self._network.input_jacobian(self.slice.to_input(self.centroids[region : region + 1])[0])
 
+    def stats(self):
+        """Statistics of the partition: a :class:`~splinecam_widget.stats.PartitionStats` table."""
+        from .stats import partition_stats
+
+        return partition_stats(self)
+
+    def sample_boundary(self, n: int, seed=None, where: str = "all"):
+        """``n`` points exactly on the decision boundary, uniform by length.
+
+        ``where`` is ``"all"``, ``"inside"`` or ``"outside"`` the anchors' triangle.
+        Returns a :class:`~splinecam_widget.sampling.BoundarySamples` (input-space points,
+        slice coordinates and the two classes at each point).
+        """
+        from .sampling import sample_boundary
+
+        self._require_outputs()
+        return sample_boundary(self, n, seed, where)
+
     def _require_outputs(self) -> None:
         if self.affine is None:
             raise SplineCamError("this is a partial partition (streamed mid-computation): it has no outputs yet")
