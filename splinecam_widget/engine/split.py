@@ -53,6 +53,7 @@ class PieceStore:
         self.verts = regions.verts.clone()
         self.counts = regions.counts.clone()
         self.tags = regions.tags.clone()
+        self.boxes = regions.bounding_boxes()  # kept up to date: every round tests them
         self.size = len(regions)
 
     def widen(self, width: int) -> None:
@@ -70,6 +71,7 @@ class PieceStore:
             self.verts = torch.cat([self.verts, self.verts.new_zeros(extra, *self.verts.shape[1:])])
             self.counts = torch.cat([self.counts, self.counts.new_zeros(extra)])
             self.tags = torch.cat([self.tags, self.tags.new_zeros(extra, self.tags.shape[1])])
+            self.boxes = torch.cat([self.boxes, self.boxes.new_zeros(extra, 4)])
 
     def put(self, index: torch.Tensor, polys: Polygons) -> None:
         """Overwrite the pieces at ``index``."""
@@ -78,6 +80,7 @@ class PieceStore:
         self.verts[index] = polys.verts
         self.counts[index] = polys.counts
         self.tags[index] = polys.tags
+        self.boxes[index] = polys.bounding_boxes()
 
     def polygons(self, index=None) -> Polygons:
         """The stored pieces (all, or those at ``index``)."""
@@ -175,18 +178,17 @@ def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tens
         line_owner = owner[:, None]
         unit, offset = units[k], breakpoints[breaks[k]]
         a, b, c = maps[line_owner, 0, unit], maps[line_owner, 1, unit], maps[line_owner, 2, unit] - offset
-        pieces = rounds.store.polygons(active)
-        near = bbox_crossings(pieces.bounding_boxes(), a, b, c) & valid
+        near = bbox_crossings(rounds.store.boxes[active], a, b, c) & valid
         found = near.any(dim=1)
         pick = near.to(torch.uint8).argmax(dim=1)
         rounds.pointer[active] = torch.where(found, first + pick + 1, first + LOOKAHEAD)
         hit = found.nonzero().squeeze(1)
         pick = pick[hit]
-        values = line_values(pieces.verts[hit], a[hit, pick], b[hit, pick], c[hit, pick])
+        values = line_values(rounds.store.verts[active[hit]], a[hit, pick], b[hit, pick], c[hit, pick])
         cuts = (values > 0).any(dim=1) & (values < 0).any(dim=1)
         cut, values = hit[cuts], values[cuts]
         if cut.numel():
-            whole = pieces.take(cut)
+            whole = rounds.store.polygons(active[cut])
             halves = concat(clip(whole, values, tag), clip(whole, -values, tag))
             first_half = torch.arange(2 * cut.numel(), device=maps.device) < cut.numel()
             rounds.replace(active[cut].repeat(2), halves, first_half)
