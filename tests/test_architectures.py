@@ -333,3 +333,24 @@ def test_cnn_with_max_pooling(pool, size):
     model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.LeakyReLU(0.1), pool, nn.Flatten(), nn.LazyLinear(3))
     model(torch.zeros(1, 1, size, size))
     exact(model.eval(), Slice.from_anchors(image_anchors((1, size, size))), per_region=1, patterns=False)
+
+
+class Arithmetic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(3, 5)
+        self.b = nn.Linear(3, 5)
+        self.register_buffer("shift", torch.linspace(-0.5, 0.5, 5))
+
+    def forward(self, x):
+        h = torch.add(self.a(x), self.b(x), alpha=-2.0).relu()
+        h = torch.sub(h, self.shift, alpha=0.5) / 3 - (1.0 - h) * 2
+        return torch.cat([h[:, :2], -h[:, 3:]], dim=-1)
+
+
+def test_constant_arithmetic_alpha_slicing_and_negative_cat_dims():
+    torch.manual_seed(11)
+    result = partition(Arithmetic().eval(), Slice.from_anchors(torch.randn(3, 3, generator=torch.Generator().manual_seed(3))),
+                       verify=True)
+    check_tiling(result)
+    assert result.n_outputs == 4

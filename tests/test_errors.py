@@ -174,3 +174,16 @@ def test_nothing_the_user_passed_is_modified():
     assert all(torch.equal(before[k], after[k]) and before[k].dtype == after[k].dtype for k in before)
     assert not model.training and next(model.parameters()).dtype == torch.float32
     assert torch.equal(anchors_t, kept_t) and np.array_equal(anchors_n, kept_n)
+
+
+def test_reshape_across_the_batch_is_rejected():
+    class Flattener(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(2, 4)
+
+        def forward(self, x):
+            return self.linear(x).view(-1)
+
+    with pytest.raises(UnsupportedModelError, match="mixes samples of the batch"):
+        run(Flattener().eval())

@@ -40,9 +40,10 @@ class Affine:
         n_regions = maps.shape[0]
         out = self.linear(maps.reshape(n_regions * 3, *maps.shape[2:]))
         out = out.reshape(n_regions, 3, *out.shape[1:])
-        if self.bias is not None:
-            out[:, 2] += self.bias
-        return out
+        if self.bias is None:
+            return out
+        # Out of place: ``linear`` may return a view of ``maps`` (reshapes, identity), which other stages still read.
+        return torch.cat([out[:, :2], (out[:, 2] + self.bias).unsqueeze(1)], dim=1)
 
     def evaluate(self, x: torch.Tensor) -> torch.Tensor:
         """The stage on a batch of actual values ``(B, *in_shape)``."""

@@ -80,7 +80,7 @@ def trace(model: nn.Module, input_shape: tuple[int, ...]) -> fx.GraphModule:
         ) from None
     module = fx.GraphModule(model, graph)
     parameter = next(iter(model.parameters()), torch.zeros(()))
-    sample = torch.zeros((1, *input_shape), dtype=parameter.dtype, device=parameter.device)
+    sample = torch.zeros((2, *input_shape), dtype=parameter.dtype, device=parameter.device)  # 2: see sample_shape
     try:
         with torch.no_grad():
             ShapeProp(module).propagate(sample)
@@ -95,7 +95,12 @@ def where(node: fx.Node) -> str:
 
 
 def sample_shape(node) -> tuple[int, ...]:
-    return tuple(node.meta["tensor_meta"].shape[1:])
+    """Shape of one sample at ``node`` (recorded with a batch of 2, so batch-mixing reshapes show)."""
+    shape = tuple(node.meta["tensor_meta"].shape)
+    if not shape or shape[0] != 2:
+        raise UnsupportedModelError(f"{node.name}{where(node)} mixes samples of the batch (its result has shape "
+                                    f"{shape} for a batch of 2); every operation must act on each sample alone")
+    return shape[1:]
 
 
 def traced_program(model: nn.Module, input_shape: tuple[int, ...], device) -> Network:
@@ -183,8 +188,8 @@ class GraphConverter:
         if target in IDENTITIES:
             self.emit(node, None, [x])
         elif target in ADD | SUB and len(tensors) == 2:
-            sign = -1.0 if target in SUB else 1.0
-            self.emit(node, Add(label, (1.0, sign)), tensors)
+            scale = float(node.kwargs.get("alpha", 1.0)) * (-1.0 if target in SUB else 1.0)
+            self.emit(node, Add(label, (1.0, scale)), tensors)
         elif target in MUL | DIV and len(tensors) == 2:
             raise UnsupportedModelError(f"{label} multiplies two input-dependent tensors; not piecewise-linear")
         elif target in ADD | SUB | MUL | DIV | NEG and len(tensors) == 1:
@@ -244,9 +249,11 @@ class GraphConverter:
         """``x`` combined with a constant: scaling (mul, div, neg) or a shift (add, sub)."""
         if target in NEG:
             return Affine(label, lambda t: -t, None)
-        other = [a for a in node.args if a is not x] + list(node.kwargs.values())
+        other = [a for a in node.args if a is not x] + [v for k, v in node.kwargs.items() if k != "alpha"]
         value = self.constant_of(other[0], label) if other else 0.0
         value = torch.as_tensor(value, dtype=torch.float64, device=self.device)
+        if target in ADD | SUB:
+            value = value * float(node.kwargs.get("alpha", 1.0))
         if target in MUL:
             return Affine(label, lambda t: t * value, None)
         if target in DIV:
