@@ -190,6 +190,18 @@ class Partition:
             raise SplineCamError(f"region must be in 0..{self.n_regions - 1}, got {region}")
         return self._network.input_jacobian(self.slice.to_input(self.centroids[region : region + 1])[0])
 
+    def to_npz(self, path) -> None:
+        """Write the partition's arrays to a compressed ``.npz`` file (see :func:`~splinecam_widget.export.partition_to_npz`)."""
+        from .export import partition_to_npz
+
+        partition_to_npz(self, path)
+
+    def to_geojson(self, include_boundary: bool = True) -> dict:
+        """The regions (and boundary) as a GeoJSON FeatureCollection dict (see :func:`~splinecam_widget.export.partition_to_geojson`)."""
+        from .export import partition_to_geojson
+
+        return partition_to_geojson(self, include_boundary)
+
     def stats(self):
         """Statistics of the partition: a :class:`~splinecam_widget.stats.PartitionStats` table."""
         from .stats import partition_stats
