@@ -1,0 +1,362 @@
+// SplineCamWidget front end: wires the model's traits to the camera, the drawing,
+// the hit test, the interaction and the tooltip. No geometry is computed here.
+
+import { decodeGeometry, decodeStyle } from "./decode.js";
+import { Camera, boundsOf } from "./camera.js";
+import { SceneRenderer, drawOverlay } from "./draw.js";
+import { RegionIndex, handleAt } from "./pick.js";
+import { attachInteraction } from "./interact.js";
+import { regionInfo, renderTooltip, renderSlope, placeTooltip } from "./tooltip.js";
+import { renderLegend } from "./legend.js";
+import { createLayout } from "./layout.js";
+import { readTheme } from "./theme.js";
+import { throttle, debounce } from "./timing.js";
+
+/**
+ * @typedef {object} Model
+ * @property {any} geometry
+ * @property {any} coloring
+ * @property {Array<[number, number]>} anchors_2d
+ * @property {string[]} anchor_labels
+ * @property {[number, number, number, number] | null} view
+ * @property {{ state: string, message: string, layer: number, n_layers: number, n_regions: number }} status
+ * @property {string | null} error
+ * @property {number} height
+ */
+
+/** Pointer moves closer than this (CSS px) to a handle grab it. */
+const HANDLE_RADIUS = 12;
+/** Anchor positions go to Python at most this often while dragging (ms)... */
+const ANCHOR_SYNC_MS = 30;
+/** ...and, while a sent position has not come back drawn, only after this long (ms): each update
+ * then gets drawn instead of cancelling the previous computation. */
+const ANCHOR_AWAIT_MS = 500;
+/** The visible rectangle goes to Python this long after panning or zooming stops (ms). */
+const VIEW_SETTLE_MS = 150;
+/** Above this exact-drawing time (ms), pan and zoom move the last picture and redraw exactly when idle. */
+const LIVE_REDRAW_MS = 24;
+/** Margin (CSS px) around the domain when the camera fits it. */
+const FIT_MARGIN = 24;
+
+/** @type {import("@anywidget/types").Render<Model>} */
+function render({ model, el, experimental }) {
+  const layout = createLayout(el, model.get("height"));
+  const renderer = new SceneRenderer(layout.base);
+  const overlayCtx = /** @type {CanvasRenderingContext2D} */ (layout.overlay.getContext("2d"));
+  const camera = new Camera(1, model.get("height"));
+  let theme = readTheme(layout.root);
+  let dpr = window.devicePixelRatio || 1;
+
+  /** @type {import("./decode.js").Geometry | null} */
+  let geometry = null;
+  /** @type {import("./decode.js").Style | null} */
+  let style = null;
+  /** @type {RegionIndex | null} */
+  let index = null;
+  /** plane frame the camera was last fitted to; null = fit on the next geometry */
+  let fittedFrame = /** @type {number | null} */ (null);
+  /** @type {Array<[number, number]>} */
+  let anchors = model.get("anchors_2d").map(([u, v]) => [u, v]);
+  let dragging = -1;
+  let hoverAnchor = -1;
+  /** @type {{ u: number, v: number, x: number, y: number, region: number, pinned: boolean } | null} */
+  let tip = null;
+  /** @type {string | null} JSON of the last view this view sent, to recognise its echo */
+  let sentView = null;
+  const aborts = new AbortController();
+
+  // --- painting, coalesced into animation frames -------------------------------------
+  let rafId = 0;
+  let wantExact = false;
+  let wantPreview = false;
+  const paint = () => {
+    rafId = 0;
+    if (wantExact || (wantPreview && !renderer.preview(camera, theme))) {
+      renderer.render(geometry, style, camera, theme);
+      // for automation: which computation is on screen, and how long drawing it took
+      layout.root.dataset.drawnSeq = String(geometry ? geometry.seq : -1);
+      layout.root.dataset.drawMs = renderer.lastMs.toFixed(1);
+    }
+    wantExact = wantPreview = false;
+    paintOverlay();
+  };
+  /** @param {"exact" | "preview" | "overlay"} what */
+  const schedule = (what) => {
+    if (what === "exact") wantExact = true;
+    if (what === "preview") wantPreview = true;
+    if (!rafId) rafId = requestAnimationFrame(paint);
+  };
+  const paintOverlay = () => {
+    overlayCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    drawOverlay(overlayCtx, camera.width, camera.height,
+      { anchors, labels: model.get("anchor_labels"), active: dragging >= 0 ? dragging : hoverAnchor, geometry, region: tip ? tip.region : -1 },
+      camera, theme);
+  };
+  const settleExact = debounce(() => schedule("exact"), 120);
+  const cameraMoved = () => {
+    if (renderer.lastMs <= LIVE_REDRAW_MS) schedule("exact");
+    else {
+      schedule("preview");
+      settleExact.call();
+    }
+  };
+
+  // --- sizing and theme ----------------------------------------------------------------
+  const resize = () => {
+    dpr = window.devicePixelRatio || 1;
+    theme = readTheme(layout.root); // CSS variables resolve only once the output is in the page
+    const width = layout.root.clientWidth || 1;
+    const height = model.get("height");
+    layout.root.style.height = `${height}px`;
+    camera.resize(width, height);
+    renderer.resize(width, height, dpr);
+    layout.overlay.width = Math.round(width * dpr);
+    layout.overlay.height = Math.round(height * dpr);
+    layout.overlay.style.width = `${width}px`;
+    layout.overlay.style.height = `${height}px`;
+    if (fittedFrame === null || model.get("view") === null) fitCamera();
+    schedule("exact");
+  };
+  const fitCamera = () => {
+    const view = model.get("view");
+    if (view) camera.fit(view);
+    else if (geometry) {
+      camera.fit(boundsOf([...geometry.domain, ...anchors]), FIT_MARGIN);
+      fittedFrame = geometry.frame;
+    }
+  };
+  const resizeObserver = new ResizeObserver(resize);
+  resizeObserver.observe(layout.root);
+  const themeObserver = new MutationObserver(() => {
+    theme = readTheme(layout.root);
+    schedule("exact");
+  });
+  themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"] });
+  const onWindowResize = () => {
+    if ((window.devicePixelRatio || 1) !== dpr) resize();
+  };
+  window.addEventListener("resize", onWindowResize);
+
+  // --- trait changes -------------------------------------------------------------------
+  /** @type {string | null} a geometry or style the front end could not read */
+  let decodeError = null;
+  const onGeometry = () => {
+    awaitingSince = -Infinity;
+    if (dragging >= 0) anchorSync.call();
+    try {
+      geometry = decodeGeometry(model.get("geometry"));
+      decodeError = null;
+    } catch (err) {
+      geometry = null;
+      decodeError = `the front end could not read the partition: ${err}`;
+    }
+    index = null;
+    onStyle();
+    if (geometry && (fittedFrame !== geometry.frame || fittedFrame === null) && model.get("view") === null) fitCamera();
+    updateStatus();
+    refreshTooltip();
+    schedule("exact");
+  };
+  const onStyle = () => {
+    let s = null;
+    try {
+      s = decodeStyle(model.get("coloring"));
+    } catch (err) {
+      decodeError = `the front end could not read the colours: ${err}`;
+    }
+    style = s && geometry && s.seq === geometry.seq && s.fill.length === geometry.nRegions ? s : null;
+    renderLegend(layout.legend, style ? style.legend : null);
+    updateStatus();
+    schedule("exact");
+  };
+  const onAnchors = () => {
+    if (dragging >= 0) return;
+    anchors = model.get("anchors_2d").map(([u, v]) => [u, v]);
+    schedule("overlay");
+  };
+  const onView = () => {
+    const view = model.get("view");
+    if (view === null) {
+      sentView = null;
+      fittedFrame = null;
+      fitCamera();
+      schedule("exact");
+    } else if (JSON.stringify(view) !== sentView) {
+      camera.fit(view);
+      schedule("exact");
+    }
+  };
+  const onHeight = () => resize();
+  const updateStatus = () => {
+    const status = model.get("status") ?? { state: "idle", message: "" };
+    const computing = status.state === "computing";
+    const parts = [];
+    if (geometry) parts.push(`${geometry.nRegions.toLocaleString()} regions${geometry.partial ? " so far" : ""}`);
+    if (style) parts.push(`colour: ${style.mode}`);
+    if (computing) parts.push(status.n_layers ? `computing layer ${status.layer + 1} of ${status.n_layers}` : "computing…");
+    layout.status.textContent = parts.join(" · ");
+    const fraction = computing ? (status.n_layers ? (status.layer + 1) / status.n_layers : 0.05) : 0;
+    layout.progress.style.width = `${Math.round(fraction * 100)}%`;
+    layout.progress.style.display = computing ? "block" : "none";
+    const error = model.get("error") ?? decodeError;
+    layout.banner.textContent = error ?? "";
+    layout.banner.style.display = error ? "block" : "none";
+    layout.banner.classList.toggle("scw-warn", status.state === "budget");
+  };
+  /** @type {Array<[string, () => void]>} */
+  const handlers = [
+    ["change:geometry", onGeometry],
+    ["change:coloring", onStyle],
+    ["change:anchors_2d", onAnchors],
+    ["change:anchor_labels", () => schedule("overlay")],
+    ["change:view", onView],
+    ["change:status", updateStatus],
+    ["change:error", () => {
+      awaitingSince = -Infinity;
+      updateStatus();
+    }],
+    ["change:height", onHeight],
+  ];
+  for (const [event, fn] of handlers) model.on(event, fn);
+
+  // --- tooltip -------------------------------------------------------------------------
+  /** @param {number} u @param {number} v */
+  const regionAt = (u, v) => {
+    if (!geometry) return -1;
+    index ??= new RegionIndex(geometry.vertices, geometry.offsets);
+    return index.regionAt(u - geometry.shift[0], v - geometry.shift[1]);
+  };
+  /** @param {(() => void) | null} onSlope */
+  const showTooltip = (onSlope) => {
+    if (!tip || !geometry || tip.region < 0) {
+      layout.tooltip.style.display = "none";
+      return;
+    }
+    const info = regionInfo(geometry, tip.region, tip.u, tip.v);
+    renderTooltip(layout.tooltip, info, { pinned: tip.pinned, levels: geometry.levels, onSlope });
+    placeTooltip(layout.tooltip, tip.x, tip.y, camera.width, camera.height);
+  };
+  const refreshTooltip = () => {
+    if (!tip) return;
+    tip.region = regionAt(tip.u, tip.v);
+    const [x, y] = camera.toScreen(tip.u, tip.v);
+    Object.assign(tip, { x, y });
+    showTooltip(tip.pinned && geometry && !geometry.partial ? requestSlope : null);
+  };
+  const requestSlope = () => {
+    if (!tip || !geometry || tip.region < 0) return;
+    const { region } = tip;
+    const seq = geometry.seq;
+    experimental
+      .invoke("_input_slope", { region, seq }, { signal: aborts.signal })
+      .then(([res, buffers]) => {
+        if (tip && tip.pinned && tip.region === region && geometry && geometry.seq === seq) {
+          renderSlope(layout.tooltip, /** @type {any} */ (res), buffers);
+          placeTooltip(layout.tooltip, tip.x, tip.y, camera.width, camera.height);
+        }
+      })
+      .catch((err) => {
+        if (!aborts.signal.aborted) renderSlope(layout.tooltip, { region, shape: [0], kind: "vector", error: String(err) }, []);
+      });
+  };
+
+  // --- interaction ---------------------------------------------------------------------
+  /** when the last anchor update was sent, until a geometry (or an error) comes back */
+  let awaitingSince = -Infinity;
+  const sendAnchors = () => {
+    const sent = model.get("anchors_2d");
+    if (sent.every(([u, v], i) => u === anchors[i][0] && v === anchors[i][1])) return;
+    model.set("anchors_2d", anchors.map(([u, v]) => [u, v]));
+    model.save_changes();
+    awaitingSince = performance.now();
+  };
+  const anchorSync = throttle(sendAnchors, ANCHOR_SYNC_MS);
+  const viewSync = debounce(() => {
+    const view = camera.visibleRect();
+    sentView = JSON.stringify(view);
+    model.set("view", view);
+    model.save_changes();
+  }, VIEW_SETTLE_MS);
+
+  const detach = attachInteraction(layout.overlay, {
+    anchorAt: (x, y) => handleAt(anchors.map(([u, v]) => camera.toScreen(u, v)), x, y, HANDLE_RADIUS),
+    onAnchorMove: (i, x, y) => {
+      dragging = i;
+      anchors[i] = camera.toPlane(x, y);
+      schedule("overlay");
+      if (performance.now() - awaitingSince > ANCHOR_AWAIT_MS) anchorSync.call();
+    },
+    onAnchorRelease: () => {
+      anchorSync.cancel();
+      sendAnchors();
+      dragging = -1;
+      schedule("overlay");
+    },
+    onPan: (dx, dy) => {
+      camera.panBy(dx, dy);
+      tip = null;
+      layout.tooltip.style.display = "none";
+      cameraMoved();
+    },
+    onZoom: (x, y, factor) => {
+      camera.zoomAt(x, y, factor);
+      cameraMoved();
+    },
+    onCameraEnd: () => viewSync.call(),
+    onHover: (x, y) => {
+      const anchor = handleAt(anchors.map(([u, v]) => camera.toScreen(u, v)), x, y, HANDLE_RADIUS);
+      if (anchor !== hoverAnchor) {
+        hoverAnchor = anchor;
+        schedule("overlay");
+      }
+      if (tip?.pinned) return;
+      const [u, v] = camera.toPlane(x, y);
+      const region = anchor >= 0 ? -1 : regionAt(u, v);
+      const changed = region !== (tip ? tip.region : -1);
+      tip = region >= 0 ? { u, v, x, y, region, pinned: false } : null;
+      showTooltip(null);
+      if (changed) schedule("overlay");
+    },
+    onLeave: () => {
+      hoverAnchor = -1;
+      if (!tip?.pinned) {
+        tip = null;
+        layout.tooltip.style.display = "none";
+      }
+      schedule("overlay");
+    },
+    onClick: (x, y) => {
+      const [u, v] = camera.toPlane(x, y);
+      const region = regionAt(u, v);
+      const unpin = region < 0 || (tip !== null && tip.pinned && tip.region === region);
+      tip = unpin ? null : { u, v, x, y, region, pinned: true };
+      showTooltip(null);
+      if (tip && geometry && !geometry.partial) requestSlope();
+      schedule("overlay");
+    },
+    onReset: () => {
+      model.set("view", null);
+      model.save_changes();
+      onView();
+    },
+  });
+
+  onGeometry();
+  resize();
+
+  return () => {
+    detach();
+    aborts.abort();
+    anchorSync.cancel();
+    viewSync.cancel();
+    settleExact.cancel();
+    if (rafId) cancelAnimationFrame(rafId);
+    for (const [event, fn] of handlers) model.off(event, fn);
+    resizeObserver.disconnect();
+    themeObserver.disconnect();
+    window.removeEventListener("resize", onWindowResize);
+    el.replaceChildren();
+  };
+}
+
+export default { render };
