@@ -9,7 +9,8 @@ from .errors import RegionBudgetExceeded, SplineCamError, UnsupportedModelError,
 from .network import SUPPORTED_MODULES, PiecewiseLinear, declare_piecewise_linear
 from .partition import Partition
 from .sampling import local_density
-from .slice import Slice, square_domain
+from .slice import Slice, named_domain, square_domain
+from .widget import SplineCamWidget
 
 __all__ = [
     "LayerProgress",
@@ -18,11 +19,13 @@ __all__ = [
     "RegionBudgetExceeded",
     "SUPPORTED_MODULES",
     "Slice",
+    "SplineCamWidget",
     "SplineCamError",
     "UnsupportedModelError",
     "VerificationError",
     "declare_piecewise_linear",
     "local_density",
+    "named_domain",
     "partition",
     "square_domain",
 ]

@@ -38,6 +38,23 @@ def square_domain(half_width: float, center=(0.0, 0.0)) -> np.ndarray:
     return np.array([[cu - h, cv - h], [cu + h, cv - h], [cu + h, cv + h], [cu - h, cv + h]])
 
 
+def named_domain(anchors_2d, kind: str, margin: float) -> np.ndarray:
+    """The ``"square"`` or ``"triangle"`` domain around three plane points.
+
+    ``"square"``: centred on the points' centroid, half-width ``(1 + margin)`` times the
+    largest coordinate offset from it.  ``"triangle"``: the points' triangle scaled by
+    ``1 + margin`` about its centroid.  Used by :meth:`Slice.from_anchors`, and by the
+    widget when an anchor is dragged within a fixed plane frame.
+    """
+    points = np.asarray(anchors_2d, dtype=np.float64)
+    centre = points.mean(axis=0)
+    if kind == "square":
+        return square_domain((1.0 + margin) * np.abs(points - centre).max(), centre)
+    if kind == "triangle":
+        return centre + (points - centre) * (1.0 + margin)
+    raise SplineCamError(f"domain must be one of {DOMAIN_KINDS} or an (n, 2) convex polygon, got {kind!r}")
+
+
 def convex_polygon(points, name: str = "domain") -> np.ndarray:
     """Validate a convex polygon and return it as a CCW (n, 2) float64 array.
 
@@ -125,10 +142,8 @@ class Slice:
         anchors : array-like or torch.Tensor, shape (3, *input_shape)
             Three distinct, non-collinear model inputs.
         domain : {"square", "triangle"} or array-like (n, 2)
-            ``"square"``: centred on the anchors' centroid, half-width ``(1 + margin)``
-            times the largest anchor coordinate.  ``"triangle"``: the anchors' triangle
-            scaled by ``1 + margin`` about its centroid.  An array: any convex polygon
-            in plane coordinates.
+            A named domain around the anchors (see :func:`named_domain`), or any convex
+            polygon in plane coordinates.
         margin : float
             Relative margin around the anchors for the named domains.
 
@@ -160,15 +175,7 @@ class Slice:
             raise SplineCamError("anchors are collinear: they lie on one line and do not span a plane")
         basis = np.stack([e1, w / np.linalg.norm(w)], axis=1)
         anchors_2d = (flat - origin) @ basis
-        if isinstance(domain, str):
-            if domain == "square":
-                polygon = square_domain((1.0 + margin) * np.abs(anchors_2d).max())
-            elif domain == "triangle":
-                polygon = anchors_2d * (1.0 + margin)
-            else:
-                raise SplineCamError(f"domain must be one of {DOMAIN_KINDS} or an (n, 2) convex polygon, got {domain!r}")
-        else:
-            polygon = domain
+        polygon = named_domain(anchors_2d, domain, margin) if isinstance(domain, str) else domain
         return cls(origin, basis, polygon, input_shape=points.shape[1:], anchors_2d=anchors_2d)
 
     def with_domain(self, domain) -> "Slice":

@@ -7,7 +7,7 @@ from torch import nn
 
 import splinecam_widget.engine.compute as engine_compute
 from engine_checks import check_tiling, mlp
-from splinecam_widget import Slice, VerificationError, partition, square_domain
+from splinecam_widget import Slice, VerificationError, named_domain, partition, square_domain
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +135,12 @@ def test_cuda_matches_cpu():
     assert on_gpu.n_regions == on_cpu.n_regions
     assert np.array_equal(np.sort(on_gpu.pattern_ids), np.sort(on_cpu.pattern_ids))
     assert np.allclose(np.sort(on_gpu.areas), np.sort(on_cpu.areas))
+
+
+def test_named_domains_follow_the_anchors_in_any_frame():
+    anchors_2d = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 3.0]])
+    shifted = anchors_2d + [10.0, -4.0]
+    assert np.allclose(named_domain(shifted, "square", 0.5), named_domain(anchors_2d, "square", 0.5) + [10.0, -4.0])
+    assert np.allclose(named_domain(shifted, "triangle", 0.0), shifted)
+    plane = Slice.from_anchors(torch.randn(3, 5, generator=torch.Generator().manual_seed(0)), domain="triangle")
+    assert np.allclose(np.sort(plane.domain, axis=0), np.sort(named_domain(plane.anchors_2d, "triangle", 0.25), axis=0))

@@ -1,0 +1,281 @@
+"""Colour modes of the widget: one RGBA colour per region, edge colours and a legend.
+
+Python owns the colours; the front end only paints the bytes it receives.  Every
+function takes a :class:`~splinecam_widget.Partition` (or an object with the same
+arrays) and returns a :class:`Coloring`.
+
+Modes
+-----
+slope
+    Frobenius norm of the region's output slope in the slice (colour bar).
+class
+    Predicted class at the region centroid (legend).  For a single output, the
+    level interval the output falls in (below / above each level).
+output
+    Output value at the region centroid (colour bar); for several outputs, the
+    largest one.
+pattern
+    A colour hashed from the activation-pattern id: the same pattern gets the
+    same colour in every checkpoint and every slice.
+layer
+    Neutral regions; each edge coloured by the activation layer that made it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SplineCamError
+
+MODES = ("slope", "class", "output", "pattern", "layer")
+
+VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725")
+DIVERGING = ("#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b")
+CATEGORICAL = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)
+NEUTRAL = "#e6e6e6"
+DOMAIN_EDGE = "#9e9e9e"
+FILL_LIGHTEN = 0.45
+"""Class fills are mixed with this much white so edges and the boundary stay visible."""
+MAX_LEGEND_ITEMS = 20
+
+
+@dataclass(frozen=True)
+class Coloring:
+    """Colours of one partition in one mode.
+
+    Attributes
+    ----------
+    fill : numpy.ndarray
+        ``(R, 4)`` uint8 RGBA colour of each region.
+    edge_palette : numpy.ndarray or None
+        ``(L + 1, 4)`` uint8 RGBA colour of the edges made by layer ``l`` at row
+        ``l + 1`` (row 0: domain boundary); None to draw edges in the theme colour.
+    legend : dict or None
+        JSON-able legend: ``{"kind": "categorical", "title", "items": [{"label", "color"}]}``
+        or ``{"kind": "colorbar", "title", "colors", "min", "max"}``.
+    """
+
+    fill: np.ndarray
+    edge_palette: np.ndarray | None
+    legend: dict | None
+
+
+def check_mode(mode: object) -> str:
+    """Return ``mode`` if it names a colour mode, else raise a SplineCamError listing the modes."""
+    if not isinstance(mode, str) or mode not in MODES:
+        raise SplineCamError(f"color_by={mode!r} is not a colour mode; use one of {', '.join(map(repr, MODES))}")
+    return mode
+
+
+def hex_to_rgb(colors) -> np.ndarray:
+    """``(n, 3)`` uint8 array from ``#rrggbb`` strings."""
+    return np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in colors], dtype=np.uint8)
+
+
+def rgb_to_hex(rgb) -> str:
+    """``#rrggbb`` of one RGB triple."""
+    return "#{:02x}{:02x}{:02x}".format(*(int(x) for x in rgb))
+
+
+def colormap(t: np.ndarray, stops) -> np.ndarray:
+    """Interpolate ``(n, 3)`` uint8 colours at ``t`` in [0, 1] (clipped) along colour stops."""
+    table = hex_to_rgb(stops).astype(np.float64)
+    x = np.clip(np.nan_to_num(np.asarray(t, dtype=np.float64), nan=0.0), 0.0, 1.0) * (len(table) - 1)
+    i = np.minimum(x.astype(np.int64), len(table) - 2)
+    f = (x - i)[:, None]
+    return np.rint(table[i] * (1 - f) + table[i + 1] * f).astype(np.uint8)
+
+
+def _rgba(rgb: np.ndarray) -> np.ndarray:
+    return np.concatenate([rgb, np.full((len(rgb), 1), 255, np.uint8)], axis=1)
+
+
+def _lighten(rgb: np.ndarray, amount: float = FILL_LIGHTEN) -> np.ndarray:
+    return np.rint(rgb * (1 - amount) + 255 * amount).astype(np.uint8)
+
+
+def _robust_range(x: np.ndarray) -> tuple[float, float]:
+    """Range of ``x`` without its 1 % tails (its full range for fewer than 100 values)."""
+    if len(x) == 0:
+        return 0.0, 1.0
+    lo, hi = (np.quantile(x, [0.01, 0.99]) if len(x) >= 100 else (x.min(), x.max()))
+    if hi <= lo:
+        hi = lo + max(abs(lo), 1.0) * 1e-9 + 1e-12
+    return float(lo), float(hi)
+
+
+def _colorbar(values: np.ndarray, stops, title: str, lo: float, hi: float) -> Coloring:
+    rgb = colormap((values - lo) / (hi - lo), stops)
+    return Coloring(_rgba(rgb), None, {"kind": "colorbar", "title": title, "colors": list(stops), "min": lo, "max": hi})
+
+
+def centroid_outputs(p) -> np.ndarray:
+    """``(R, K)`` output values at the region centroids."""
+    uv1 = np.concatenate([p.centroids, np.ones((p.n_regions, 1))], axis=1)
+    return np.einsum("rkj,rj->rk", p.affine, uv1)
+
+
+def _levels(p) -> np.ndarray:
+    levels = getattr(p, "levels", None)
+    levels = np.atleast_1d(np.asarray(levels if levels is not None else [0.0], dtype=np.float64))
+    return np.sort(levels) if levels.size else np.zeros(1)
+
+
+def slope_colors(p) -> Coloring:
+    """Norm of the ``K x 2`` slope of each region's outputs in slice coordinates."""
+    norms = np.linalg.norm(p.affine[:, :, :2].reshape(p.n_regions, -1), axis=1)
+    lo, hi = _robust_range(norms)
+    return _colorbar(norms, VIRIDIS, "slope norm", lo, hi)
+
+
+def class_colors(p) -> Coloring:
+    """Predicted class at each region centroid, from a categorical palette."""
+    out = centroid_outputs(p)
+    if p.n_outputs == 1:
+        levels = _levels(p)
+        cls = np.searchsorted(levels, out[:, 0], side="left")
+        edges = [f"{x:g}" for x in levels]
+        labels = [f"below {edges[0]}"] + [f"{a} to {b}" for a, b in zip(edges, edges[1:])] + [f"above {edges[-1]}"]
+        title = "output level"
+    else:
+        cls = np.argmax(out, axis=1)
+        labels = [f"class {k}" for k in range(p.n_outputs)]
+        title = "predicted class"
+    palette = _lighten(hex_to_rgb(CATEGORICAL))
+    rgb = palette[cls % len(palette)]
+    shown = range(len(labels)) if len(labels) <= MAX_LEGEND_ITEMS else np.unique(cls)[:MAX_LEGEND_ITEMS]
+    items = [{"label": labels[k], "color": rgb_to_hex(palette[k % len(palette)])} for k in shown]
+    return Coloring(_rgba(rgb), None, {"kind": "categorical", "title": title, "items": items})
+
+
+def output_colors(p) -> Coloring:
+    """Output at the centroid: diverging about the level for one output, else the top output."""
+    out = centroid_outputs(p)
+    if p.n_outputs == 1:
+        level = float(_levels(p)[0])
+        dev = out[:, 0] - level
+        _, hi = _robust_range(np.abs(dev))
+        return _colorbar(out[:, 0], DIVERGING, "output at centroid", level - hi, level + hi)
+    top = out.max(axis=1)
+    lo, hi = _robust_range(top)
+    return _colorbar(top, VIRIDIS, "largest output at centroid", lo, hi)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser: spreads every bit of the pattern id over the result."""
+    x = x.astype(np.uint64, copy=True)
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x
+
+
+def pattern_colors(p) -> Coloring:
+    """A colour per activation pattern, stable across checkpoints (hue, saturation, lightness from a hash)."""
+    h = _mix64(np.asarray(p.pattern_ids, dtype=np.uint64))
+    hue = (h & np.uint64(0xFFFF)).astype(np.float64) / 65536.0
+    sat = 0.45 + 0.35 * ((h >> np.uint64(16)) & np.uint64(0xFF)).astype(np.float64) / 255.0
+    light = 0.62 + 0.18 * ((h >> np.uint64(24)) & np.uint64(0xFF)).astype(np.float64) / 255.0
+    return Coloring(_rgba(hsl_to_rgb(hue, sat, light)), None, None)
+
+
+def hsl_to_rgb(h: np.ndarray, s: np.ndarray, l: np.ndarray) -> np.ndarray:  # noqa: E741
+    """``(n, 3)`` uint8 RGB from hue, saturation, lightness arrays in [0, 1]."""
+    c = (1 - np.abs(2 * l - 1)) * s
+    hp = h * 6.0
+    x = c * (1 - np.abs(hp % 2 - 1))
+    zero = np.zeros_like(c)
+    sector = np.minimum(hp.astype(np.int64), 5)
+    table = np.stack(
+        [np.stack(t, axis=1) for t in ((c, x, zero), (x, c, zero), (zero, c, x), (zero, x, c), (x, zero, c), (c, zero, x))]
+    )
+    rgb = table[sector, np.arange(len(h))] + (l - c / 2)[:, None]
+    return np.rint(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
+
+
+def layer_colors(p, n_layers: int | None = None) -> Coloring:
+    """Neutral regions; edges coloured by the activation layer that made them."""
+    edge_layer = np.asarray(p.edge_layer)
+    n = n_layers if n_layers is not None else int(edge_layer.max(initial=-1)) + 1
+    layer_rgb = hex_to_rgb(CATEGORICAL)[np.arange(n) % len(CATEGORICAL)]
+    palette = _rgba(np.concatenate([hex_to_rgb([DOMAIN_EDGE]), layer_rgb]))
+    fill = np.broadcast_to(_rgba(hex_to_rgb([NEUTRAL])), (p.n_regions, 4)).copy()
+    items = [{"label": f"layer {l + 1}", "color": rgb_to_hex(layer_rgb[l])} for l in range(min(n, MAX_LEGEND_ITEMS))]
+    return Coloring(fill, palette, {"kind": "categorical", "title": "edge made by", "items": items})
+
+
+def neutral_colors(p) -> Coloring:
+    """One neutral colour for every region (partial partitions have no outputs to colour by)."""
+    fill = np.broadcast_to(_rgba(hex_to_rgb([NEUTRAL])), (p.n_regions, 4)).copy()
+    return Coloring(fill, None, None)
+
+
+def region_colors(p, mode: str, n_layers: int | None = None) -> Coloring:
+    """Colours of partition ``p`` in colour mode ``mode``.
+
+    Parameters
+    ----------
+    p : Partition
+        A final or partial partition.  Partial ones carry no affine maps: the
+        slope, class and output modes then colour every region neutrally.
+    mode : str
+        One of :data:`MODES`.
+    n_layers : int, optional
+        Number of activation layers of the model, so that layer colours stay
+        the same while the partition streams in.
+
+    Returns
+    -------
+    Coloring
+    """
+    check_mode(mode)
+    if p.is_partial and mode != "layer":
+        return neutral_colors(p)
+    if mode == "pattern":
+        return pattern_colors(p)
+    if mode == "layer":
+        return layer_colors(p, n_layers)
+    return {"slope": slope_colors, "class": class_colors, "output": output_colors}[mode](p)
+
+
+def slope_images(slope: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Images of a region's input-space slope, one per output, when inputs are images.
+
+    Parameters
+    ----------
+    slope : numpy.ndarray
+        ``(K, *input_shape)`` gradient of each output with respect to the input.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray) or None
+        ``(K, H, W, 4)`` uint8 RGBA images and the ``(K,)`` |slope| that maps to full
+        colour, for inputs shaped ``(H, W)``, ``(1, H, W)`` (diverging blue-white-red)
+        or ``(3, H, W)`` (signed RGB around grey); None for other input shapes.
+    """
+    shape = slope.shape[1:]
+    if len(shape) == 2:
+        planes = slope[:, None]
+    elif len(shape) == 3 and shape[0] in (1, 3):
+        planes = slope
+    else:
+        return None
+    K, C, H, W = planes.shape
+    if min(H, W) < 2:
+        return None
+    scales = np.abs(planes).reshape(K, -1).max(axis=1)
+    t = planes / np.where(scales > 0, scales, 1.0)[:, None, None, None]
+    if C == 1:
+        rgb = colormap((t[:, 0].ravel() + 1) / 2, DIVERGING).reshape(K, H, W, 3)
+    else:
+        rgb = np.rint((np.moveaxis(t, 1, -1) + 1) / 2 * 255).astype(np.uint8)
+    alpha = np.full((K, H, W, 1), 255, np.uint8)
+    return np.concatenate([rgb, alpha], axis=-1), scales
