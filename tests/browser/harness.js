@@ -1,0 +1,111 @@
+// Fake anywidget model for browser tests: records set / save_changes / send / invoke,
+// lets the test play the kernel (kernelSet), and mounts the built widget bundle.
+
+import widget from "/splinecam_widget/static/widget.js";
+
+/** @param {string} b64 @param {number} pad  bytes before the data in the underlying buffer */
+function toView(b64, pad) {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length + pad);
+  for (let i = 0; i < bin.length; i++) bytes[pad + i] = bin.charCodeAt(i);
+  return new DataView(bytes.buffer, pad, bin.length);
+}
+
+/** Replace {"$b64": "..."} leaves by DataViews, as ipywidgets delivers binary buffers. */
+function revive(value, pad) {
+  if (value && typeof value === "object") {
+    if (typeof value.$b64 === "string") return toView(value.$b64, pad);
+    if (Array.isArray(value)) return value.map((v) => revive(v, pad));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v, pad)]));
+  }
+  return value;
+}
+
+function snapshot(value) {
+  return value instanceof DataView ? `<${value.byteLength} bytes>` : JSON.parse(JSON.stringify(value ?? null));
+}
+
+class FakeModel {
+  constructor(state) {
+    this.state = state;
+    /** @type {Map<string, Set<Function>>} */
+    this.handlers = new Map();
+    this.log = [];
+  }
+  get(key) { return this.state[key]; }
+  set(key, value) {
+    this.state[key] = value;
+    this.log.push({ op: "set", key, value: snapshot(value), t: performance.now() });
+    this.emit(`change:${key}`, value);
+  }
+  save_changes() { this.log.push({ op: "save_changes", t: performance.now() }); }
+  send(content, callbacks, buffers) { this.log.push({ op: "send", content: snapshot(content), t: performance.now() }); }
+  on(event, fn) {
+    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+    this.handlers.get(event).add(fn);
+  }
+  off(event, fn) {
+    if (event == null) return this.handlers.clear();
+    if (fn == null) return this.handlers.delete(event);
+    this.handlers.get(event)?.delete(fn);
+  }
+  emit(event, value) {
+    for (const fn of [...(this.handlers.get(event) ?? [])]) fn(this, value);
+  }
+  handlerCount() {
+    let n = 0;
+    for (const set of this.handlers.values()) n += set.size;
+    return n;
+  }
+}
+
+const harness = {
+  model: null,
+  invokes: [],
+  /** test-provided answer to invoke: (name, msg) => [response, buffers as {$b64}] */
+  responder: null,
+  cleanups: [],
+  async mount(state, pad = 8) {
+    this.model = new FakeModel(revive(state, pad));
+    this.invokes = [];
+    return this.mountView("host");
+  },
+  async mountView(hostId) {
+    const el = document.getElementById(hostId);
+    const experimental = {
+      invoke: async (name, msg, options) => {
+        this.invokes.push({ name, msg: snapshot(msg) });
+        if (!this.responder) throw new Error("no kernel in this test");
+        const [res, buffers] = this.responder(name, msg);
+        return [res, buffers.map((b) => revive(b, 8))];
+      },
+    };
+    const cleanup = await widget.render({ model: this.model, el, experimental });
+    this.cleanups.push(cleanup);
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return this.cleanups.length - 1;
+  },
+  async destroy(i) {
+    await this.cleanups[i]();
+  },
+  kernelSet(changes, pad = 8) {
+    for (const [key, value] of Object.entries(changes)) this.model.state[key] = revive(value, pad);
+    for (const key of Object.keys(changes)) this.model.emit(`change:${key}`, this.model.state[key]);
+  },
+  /** Pixel RGBA at CSS point (x, y) of the exact-picture canvas of a host. */
+  pixel(x, y, hostId = "host") {
+    const canvas = document.querySelector(`#${hostId} canvas.scw-base`);
+    const k = canvas.width / canvas.clientWidth;
+    const d = canvas.getContext("2d").getImageData(Math.floor(x * k), Math.floor(y * k), 1, 1).data;
+    return [d[0], d[1], d[2], d[3]];
+  },
+  frames(n = 2) {
+    return new Promise((resolve) => {
+      const step = (k) => (k === 0 ? resolve(null) : requestAnimationFrame(() => step(k - 1)));
+      step(n);
+    });
+  },
+};
+
+window.harness = harness;
+window.harnessReady = true;

@@ -1,0 +1,92 @@
+"""A throwaway JupyterLab server and notebook driving helpers (end-to-end tests and benchmarks)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+OUTPUT = ".jp-OutputArea-output"
+
+KERNEL_EXEC = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({ code, silent: false, store_history: false });
+  let out = "";
+  future.onIOPub = (msg) => {
+    if (msg.header.msg_type === "stream") out += msg.content.text;
+    if (msg.header.msg_type === "error") out += "ERROR " + msg.content.ename + ": " + msg.content.evalue;
+  };
+  await future.done;
+  return out;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path, home: Path, timeout: float = 60):
+    """Run ``jupyter lab`` over ``root`` with its settings under ``home``; yield (base url, token)."""
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ, HOME=str(home), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(home / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+               IPYTHONDIR=str(home / "ipython"))
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+           "--LabApp.news_url=None", "--LabApp.expose_app_in_browser=True"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("JupyterLab did not start") from None
+                time.sleep(0.3)
+        yield base, token
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def open_notebook(page, base: str, token: str, name: str, run_cells: int):
+    """Open a notebook, run its first ``run_cells`` cells through the UI, wait for the widget; return run(code)."""
+    page.goto(f"{base}/lab/tree/{name}?token={token}")
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
+    page.evaluate("""async () => {
+      const p = window.jupyterapp.shell.currentWidget;
+      await p.context.ready; await p.sessionContext.ready; await p.sessionContext.session.kernel.info;
+    }""")
+    for _ in range(run_cells):
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-cell-and-select-next')")
+    page.wait_for_selector(f"{OUTPUT} .scw[data-drawn-seq]", timeout=60_000)
+
+    def run(code: str) -> str:
+        out = page.evaluate(KERNEL_EXEC, code)
+        if "ERROR" in out:
+            raise RuntimeError(out)
+        return out
+
+    return run
+
+
+def wait_drawn(page, seq: int, timeout: float = 30_000) -> None:
+    """Wait until the widget has drawn the geometry with this seq."""
+    page.wait_for_function(f"document.querySelector('{OUTPUT} .scw').dataset.drawnSeq === '{seq}'", timeout=timeout)

@@ -1,0 +1,90 @@
+"""Hand-made partitions for front-end tests: a grid of squares with chosen affine maps.
+
+They have the arrays of a Partition (the engine is not needed to test drawing), and go
+through the real encoding and colour modes before reaching the page.
+"""
+
+from __future__ import annotations
+
+import base64
+from types import SimpleNamespace
+
+import numpy as np
+
+from splinecam_widget.colors import region_colors
+from splinecam_widget.encoding import encode_geometry, encode_style
+
+SQUARE = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
+
+
+def grid_partition(n: int = 4, n_outputs: int = 3, lo: float = -1.0, hi: float = 1.0, seed: int = 0):
+    """``n x n`` square regions over ``[lo, hi]^2``; region r = i + n*j (i along u, j along v).
+
+    Output k on region r is ``slope[r,k] . (u, v) + offset[r,k]`` with random slopes; the
+    offsets make class ``r % K`` win at the region centre.  Every interior edge is tagged
+    with layer ``(i + j) % 2``; domain edges with -1.
+    """
+    rng = np.random.default_rng(seed)
+    step = (hi - lo) / n
+    R, K = n * n, n_outputs
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="xy")
+    i, j = i.ravel(), j.ravel()
+    u0, v0 = lo + i * step, lo + j * step
+    corners = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.float64) * step
+    vertices = (np.stack([u0, v0], axis=1)[:, None, :] + corners[None]).reshape(-1, 2)
+    offsets = np.arange(R + 1) * 4
+    centroids = np.stack([u0 + step / 2, v0 + step / 2], axis=1)
+    slopes = rng.normal(size=(R, K, 2)) * 0.1
+    winner = np.arange(R) % K
+    target = np.where(np.arange(K)[None, :] == winner[:, None], 1.0, -1.0) + rng.uniform(-0.1, 0.1, (R, K))
+    offs = target - np.einsum("rkj,rj->rk", slopes, centroids)
+    affine = np.concatenate([slopes, offs[:, :, None]], axis=2)
+    edge_layer = np.repeat(((i + j) % 2)[:, None], 4, axis=1)
+    edge_layer[j == 0, 0] = -1
+    edge_layer[i == n - 1, 1] = -1
+    edge_layer[j == n - 1, 2] = -1
+    edge_layer[i == 0, 3] = -1
+    boundary = np.array([[[lo, 0.0], [hi, 0.0]]])
+    domain = np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]])
+    return SimpleNamespace(
+        n_regions=R,
+        n_outputs=K,
+        is_partial=False,
+        vertices=vertices,
+        offsets=offsets,
+        areas=np.full(R, step * step),
+        centroids=centroids,
+        affine=affine,
+        pattern_ids=np.arange(R, dtype=np.uint64) * np.uint64(2654435761),
+        edge_layer=edge_layer.ravel(),
+        boundary=boundary,
+        boundary_classes=np.array([[0, 1]]),
+        levels=None,
+        slice=SimpleNamespace(domain=domain),
+    )
+
+
+def to_page(value):
+    """JSON-able copy of an encoded trait: every buffer becomes ``{"$b64": ...}`` (the harness turns it into a DataView)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$b64": base64.b64encode(bytes(value)).decode()}
+    if isinstance(value, dict):
+        return {k: to_page(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_page(v) for v in value]
+    return value
+
+
+def widget_state(p, mode: str = "class", *, seq: int = 1, frame: int = 1, view=None, height: int = 400, anchors=None):
+    """Trait values of a widget showing partition ``p`` (as the kernel would send them)."""
+    coloring = region_colors(p, mode)
+    return {
+        "geometry": to_page(encode_geometry(p, seq=seq, frame=frame)),
+        "coloring": to_page(encode_style(coloring, seq=seq, mode=mode)),
+        "anchors_2d": anchors if anchors is not None else [[-0.5, -0.5], [0.5, -0.5], [0.0, 0.5]],
+        "anchor_labels": ["x0", "x1", "x2"],
+        "view": view,
+        "status": {"state": "idle", "message": "", "layer": 0, "n_layers": 0, "n_regions": int(p.n_regions)},
+        "error": None,
+        "height": height,
+    }, coloring
