@@ -75,45 +75,75 @@ def clip(polys: Polygons, values: torch.Tensor, new_tag) -> Polygons:
         The clipped polygons, convex and counter-clockwise; a polygon entirely
         on the negative side comes back with fewer than 3 vertices.
     """
-    verts, counts = polys.verts, polys.counts
-    n_polys, n_slots = values.shape
-    device = values.device
-    slots = torch.arange(n_slots, device=device)
-    valid = slots < counts[:, None]
-    following = torch.where(slots + 1 < counts[:, None], slots + 1, 0)
-    next_values = values.gather(1, following)
-    next_verts = verts.gather(1, following.unsqueeze(-1).expand(-1, -1, 2))
+    edges = EdgeCut(polys, values)
+    return edges.assemble(edges.keep(values >= 0), new_tag)
 
-    keep = valid & (values >= 0)
-    crossing = valid & (((values > 0) & (next_values < 0)) | ((values < 0) & (next_values > 0)))
-    # Interleave: slot 2j holds vertex j, slot 2j+1 the crossing point on edge j -> j+1.
-    t = torch.where(crossing, values / torch.where(crossing, values - next_values, 1.0), 0.0)
-    crossing_points = verts + t.unsqueeze(-1) * (next_verts - verts)
-    mask = torch.stack([keep, crossing], dim=2).reshape(n_polys, 2 * n_slots)
-    points = torch.stack([verts, crossing_points], dim=2).reshape(n_polys, 2 * n_slots, 2)
-    on_line = torch.stack([values == 0, torch.ones_like(crossing)], dim=2).reshape(n_polys, 2 * n_slots)
-    old_tags = polys.tags.repeat_interleave(2, dim=1)
 
-    out_counts = mask.sum(dim=1)
-    width = max(int(out_counts.max()), 1) if n_polys else 1
-    rows, source = mask.nonzero(as_tuple=True)
-    position = mask.cumsum(dim=1)[rows, source] - 1
-    out_verts = torch.zeros(n_polys, width, 2, dtype=verts.dtype, device=device)
-    out_verts[rows, position] = points[rows, source]
-    out_on_line = torch.zeros(n_polys, width, dtype=torch.bool, device=device)
-    out_on_line[rows, position] = on_line[rows, source]
-    out_tags = torch.zeros(n_polys, width, dtype=polys.tags.dtype, device=device)
-    out_tags[rows, position] = old_tags[rows, source]
+def split(polys: Polygons, values: torch.Tensor, new_tag) -> Polygons:
+    """Both halves of each polygon cut by a line: ``2P`` polygons, the ``values >= 0`` halves first.
 
-    out_slots = torch.arange(width, device=device)
-    out_valid = out_slots < out_counts[:, None]
-    out_following = torch.where(out_slots + 1 < out_counts[:, None], out_slots + 1, 0)
-    on_cut = out_valid & out_on_line & out_on_line.gather(1, out_following)
-    new_tag = torch.as_tensor(new_tag, dtype=out_tags.dtype, device=device)
-    out_tags = torch.where(on_cut, new_tag.reshape(-1, 1) if new_tag.ndim else new_tag, out_tags)
-    # Padding repeats vertex 0 (see module docstring).
-    out_verts = torch.where(out_valid.unsqueeze(-1), out_verts, out_verts[:, :1])
-    return Polygons(out_verts, out_counts, out_tags)
+    Same arguments as :func:`clip`; one pass instead of two clips.
+    """
+    edges = EdgeCut(polys, values)
+    keep = torch.cat([edges.keep(values >= 0), edges.keep(values <= 0)])
+    tag = torch.as_tensor(new_tag)
+    return edges.doubled().assemble(keep, tag.repeat(2) if tag.ndim else tag)
+
+
+class EdgeCut:
+    """What a line does to each polygon edge: the candidate output points, interleaved.
+
+    Slot ``2j`` holds vertex ``j``, slot ``2j+1`` the crossing point on edge ``j -> j+1``.
+    """
+
+    def __init__(self, polys: Polygons, values: torch.Tensor):
+        verts, counts = polys.verts, polys.counts
+        n_polys, n_slots = values.shape
+        slots = torch.arange(n_slots, device=values.device)
+        self.valid = slots < counts[:, None]
+        following = torch.where(slots + 1 < counts[:, None], slots + 1, 0)
+        next_values = values.gather(1, following)
+        next_verts = verts.gather(1, following.unsqueeze(-1).expand(-1, -1, 2))
+        self.crossing = self.valid & (((values > 0) & (next_values < 0)) | ((values < 0) & (next_values > 0)))
+        t = torch.where(self.crossing, values / torch.where(self.crossing, values - next_values, 1.0), 0.0)
+        crossing_points = verts + t.unsqueeze(-1) * (next_verts - verts)
+        self.points = torch.stack([verts, crossing_points], dim=2).reshape(n_polys, 2 * n_slots, 2)
+        self.on_line = torch.stack([values == 0, torch.ones_like(self.crossing)], dim=2).reshape(n_polys, 2 * n_slots)
+        self.old_tags = polys.tags.repeat_interleave(2, dim=1)
+
+    def keep(self, side: torch.Tensor) -> torch.Tensor:
+        """Output-slot mask for the vertices on ``side`` and all crossing points."""
+        return torch.stack([self.valid & side, self.crossing], dim=2).flatten(1)
+
+    def doubled(self) -> "EdgeCut":
+        """The same cut listed twice (for the two halves of :func:`split`)."""
+        twice = object.__new__(EdgeCut)
+        twice.points, twice.on_line, twice.old_tags = (torch.cat([x, x]) for x in (self.points, self.on_line, self.old_tags))
+        return twice
+
+    def assemble(self, mask: torch.Tensor, new_tag) -> Polygons:
+        """Compact the kept slots into padded polygons; edges between two on-line points get ``new_tag``."""
+        n_polys, device = mask.shape[0], mask.device
+        out_counts = mask.sum(dim=1)
+        width = max(int(out_counts.max()), 1) if n_polys else 1
+        rows, source = mask.nonzero(as_tuple=True)
+        position = mask.cumsum(dim=1)[rows, source] - 1
+        out_verts = torch.zeros(n_polys, width, 2, dtype=self.points.dtype, device=device)
+        out_verts[rows, position] = self.points[rows, source]
+        out_on_line = torch.zeros(n_polys, width, dtype=torch.bool, device=device)
+        out_on_line[rows, position] = self.on_line[rows, source]
+        out_tags = torch.zeros(n_polys, width, dtype=self.old_tags.dtype, device=device)
+        out_tags[rows, position] = self.old_tags[rows, source]
+
+        out_slots = torch.arange(width, device=device)
+        out_valid = out_slots < out_counts[:, None]
+        out_following = torch.where(out_slots + 1 < out_counts[:, None], out_slots + 1, 0)
+        on_cut = out_valid & out_on_line & out_on_line.gather(1, out_following)
+        new_tag = torch.as_tensor(new_tag, dtype=out_tags.dtype, device=device)
+        out_tags = torch.where(on_cut, new_tag.reshape(-1, 1) if new_tag.ndim else new_tag, out_tags)
+        # Padding repeats vertex 0 (see module docstring).
+        out_verts = torch.where(out_valid.unsqueeze(-1), out_verts, out_verts[:, :1])
+        return Polygons(out_verts, out_counts, out_tags)
 
 
 def concat(*batches: Polygons) -> Polygons:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import RegionBudgetExceeded
-from .polygons import Polygons, clip, concat, line_values, pad_to
+from .polygons import Polygons, line_values, pad_to, split
 
 LOOKAHEAD = 8  # candidates examined per piece and round: most miss a small piece, so rounds shrink
 
@@ -188,8 +188,7 @@ def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tens
         cuts = (values > 0).any(dim=1) & (values < 0).any(dim=1)
         cut, values = hit[cuts], values[cuts]
         if cut.numel():
-            whole = rounds.store.polygons(active[cut])
-            halves = concat(clip(whole, values, tag), clip(whole, -values, tag))
+            halves = split(rounds.store.polygons(active[cut]), values, tag)
             first_half = torch.arange(2 * cut.numel(), device=maps.device) < cut.numel()
             rounds.replace(active[cut].repeat(2), halves, first_half)
         rounds.retire()
