@@ -34,6 +34,7 @@ from .errors import RegionBudgetExceeded, SplineCamError
 from .slice import Slice, as_float64_array, named_domain
 
 BUNDLE = Path(__file__).parent / "static" / "widget.js"
+SINGLE_THREAD_BELOW = 20_000  # regions in the last partition under which the next one runs single-threaded
 
 
 class _Superseded(Exception):
@@ -296,8 +297,12 @@ class SplineCamWidget(anywidget.AnyWidget):
             self._publish(request, event.partial if not last else None, status, layer=event.layer, n_layers=event.n_layers)
 
         try:
+            # Interactive-sized partitions run on one thread: with the browser busy on another core,
+            # torch's spinning worker threads would make them several times slower.
+            last = self._partition
+            threads = 1 if last is not None and last.n_regions < SINGLE_THREAD_BELOW else None
             p = compute_partition(request.model, request.plane, device=request.device, max_regions=request.max_regions,
-                                  levels=request.levels, progress=progress)
+                                  levels=request.levels, progress=progress, threads=threads)
         except _Superseded:
             return
         except RegionBudgetExceeded as exc:

@@ -143,6 +143,11 @@ def test_region_budget():
     assert info.value.limit == 20
 
 
+def test_threads_must_be_a_positive_integer():
+    with pytest.raises(SplineCamError, match="threads must be a positive integer or None"):
+        run(small_net(nn.ReLU()), threads=0)
+
+
 def test_levels_only_for_one_output():
     with pytest.raises(SplineCamError, match="levels apply to one-output networks; this model has 2 outputs"):
         run(small_net(nn.ReLU()), levels=[0.5])

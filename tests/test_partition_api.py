@@ -144,3 +144,10 @@ def test_named_domains_follow_the_anchors_in_any_frame():
     assert np.allclose(named_domain(shifted, "triangle", 0.0), shifted)
     plane = Slice.from_anchors(torch.randn(3, 5, generator=torch.Generator().manual_seed(0)), domain="triangle")
     assert np.allclose(np.sort(plane.domain, axis=0), np.sort(named_domain(plane.anchors_2d, "triangle", 0.25), axis=0))
+
+
+def test_threads_apply_to_the_call_only(classifier):
+    model, p = classifier
+    before = torch.get_num_threads()
+    again = partition(model, p.slice, threads=1)
+    assert torch.get_num_threads() == before and again.n_regions == p.n_regions

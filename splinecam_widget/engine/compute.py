@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from dataclasses import dataclass
 from functools import cached_property
@@ -51,6 +52,22 @@ class LayerProgress:
                          pattern_ids=np.zeros(len(offsets) - 1, np.uint64))
 
 
+@contextlib.contextmanager
+def cpu_threads(threads: int | None):
+    """Let torch use ``threads`` CPU threads inside the block (``None``: leave it alone)."""
+    if threads is None:
+        yield
+        return
+    if not (isinstance(threads, (int, np.integer)) and threads >= 1):
+        raise SplineCamError(f"threads must be a positive integer or None, got {threads!r}")
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def resolve_device(device) -> torch.device:
     """``None`` picks CUDA when available; anything else must name an available device."""
     if device is None:
@@ -80,7 +97,7 @@ def check_levels(levels, n_outputs: int) -> tuple[float, ...]:
 
 def partition(model: torch.nn.Module, slice: Slice, device=None, max_regions: int = DEFAULT_MAX_REGIONS,
               levels=None, verify: bool = False, progress: Callable[[LayerProgress], None] | None = None,
-              memory_budget: int = DEFAULT_MEMORY_BUDGET) -> Partition:
+              memory_budget: int = DEFAULT_MEMORY_BUDGET, threads: int | None = None) -> Partition:
     """Compute every linear region of ``model`` inside the domain of ``slice``, exactly.
 
     Parameters
@@ -109,6 +126,10 @@ def partition(model: torch.nn.Module, slice: Slice, device=None, max_regions: in
         cutting layers.  Layers whose maps do not fit are processed depth-first in groups;
         a :class:`~splinecam_widget.errors.SplineCamError` says so when even one region's
         maps exceed the share.
+    threads : int, optional
+        CPU threads torch may use during this call (torch's setting is restored after).
+        ``1`` is fastest for small partitions while other processes (a browser) compete
+        for the cores; the default keeps torch's setting.
 
     Returns
     -------
@@ -127,7 +148,7 @@ def partition(model: torch.nn.Module, slice: Slice, device=None, max_regions: in
         if progress is not None:
             progress(LayerProgress(layer, n_layers, len(regions), slice, regions))
 
-    with torch.no_grad():
+    with torch.no_grad(), cpu_threads(threads):
         result = sweep(network, slice, device, max_regions, memory_budget, report)
         affine = result.maps.transpose(1, 2).contiguous()
         if network.n_outputs == 1:

@@ -165,19 +165,17 @@ def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tens
         Index of the region each piece came from.
     """
     region, units, breaks = candidates
+    lines = maps[region, :, units]  # (C, 3): each candidate's line a*u + b*v + c
+    lines[:, 2] -= breakpoints[breaks]
     rounds = PieceRounds(regions, region, tag, max_regions)
     window = torch.arange(LOOKAHEAD, device=maps.device)
     while rounds.active.numel():
         active = rounds.active
-        owner = rounds.parent[active]
         first = rounds.pointer[active]
         # Look at the next LOOKAHEAD candidates at once; the first entering the piece's box is tried.
         k = first[:, None] + window
         valid = k < rounds.ends(active)[:, None]
-        k = torch.where(valid, k, first[:, None])
-        line_owner = owner[:, None]
-        unit, offset = units[k], breakpoints[breaks[k]]
-        a, b, c = maps[line_owner, 0, unit], maps[line_owner, 1, unit], maps[line_owner, 2, unit] - offset
+        a, b, c = lines[torch.where(valid, k, first[:, None])].unbind(-1)
         near = bbox_crossings(rounds.store.boxes[active], a, b, c) & valid
         found = near.any(dim=1)
         pick = near.to(torch.uint8).argmax(dim=1)
