@@ -225,7 +225,8 @@ def region_colors(p, mode: str, n_layers: int | None = None) -> Coloring:
     ----------
     p : Partition
         A final or partial partition.  Partial ones carry no affine maps: the
-        slope, class and output modes then colour every region neutrally.
+        slope, class and output modes then colour every region neutrally (the
+        pattern mode colours them by the activation pattern so far).
     mode : str
         One of :data:`MODES`.
     n_layers : int, optional
@@ -237,7 +238,7 @@ def region_colors(p, mode: str, n_layers: int | None = None) -> Coloring:
     Coloring
     """
     check_mode(mode)
-    if p.is_partial and mode != "layer":
+    if p.is_partial and mode not in ("layer", "pattern"):
         return neutral_colors(p)
     if mode == "pattern":
         return pattern_colors(p)

@@ -36,11 +36,13 @@ def test_depth_first_groups_give_the_same_partition(plane):
         assert np.array_equal(whole.activation_pattern(layer)[order_whole], grouped.activation_pattern(layer)[order_grouped])
 
 
-def test_progress_is_streamed_while_layers_fit_in_one_group(plane):
-    events = []
-    partition(conv_net(), plane, memory_budget=2**20, progress=events.append)
-    assert [e.layer for e in events][:1] == [0]
-    assert all(e.partial.n_regions > 0 for e in events)
+def test_progress_streams_only_layers_processed_whole(plane):
+    whole, grouped = [], []
+    partition(conv_net(), plane, memory_budget=16 * 2**20, progress=whole.append)
+    partition(conv_net(), plane, memory_budget=2**20, progress=grouped.append)
+    assert [e.layer for e in whole] == [0, 1, 2]
+    assert all(abs(e.partial.areas.sum() - plane.domain_area) < 1e-9 * plane.domain_area for e in whole)
+    assert grouped == []  # every layer ran in several groups: no partial covers the domain
 
 
 def test_budget_below_one_region_is_explained(plane):

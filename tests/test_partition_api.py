@@ -151,3 +151,11 @@ def test_threads_apply_to_the_call_only(classifier):
     before = torch.get_num_threads()
     again = partition(model, p.slice, threads=1)
     assert torch.get_num_threads() == before and again.n_regions == p.n_regions
+
+
+def test_streamed_partials_carry_their_pattern_ids(classifier):
+    model, p = classifier
+    events = []
+    partition(model, p.slice, progress=events.append)
+    last = events[-1].partial
+    assert np.array_equal(np.sort(last.pattern_ids), np.sort(p.pattern_ids))

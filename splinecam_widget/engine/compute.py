@@ -43,13 +43,14 @@ class LayerProgress:
     n_regions: int
     _plane: Slice
     _regions: Polygons
+    _pattern_ids: torch.Tensor
 
     @cached_property
     def partial(self) -> Partition:
-        """The regions so far as a partial :class:`Partition` (geometry only, no outputs)."""
+        """The regions so far as a partial :class:`Partition` (geometry and pattern ids, no outputs)."""
         vertices, offsets, tags = (t.cpu().numpy() for t in flatten(self._regions))
         return Partition(slice=self._plane, vertices=vertices, offsets=offsets, edge_layer=tags,
-                         pattern_ids=np.zeros(len(offsets) - 1, np.uint64))
+                         pattern_ids=self._pattern_ids.cpu().numpy())
 
 
 @contextlib.contextmanager
@@ -144,9 +145,9 @@ def partition(model: torch.nn.Module, slice: Slice, device=None, max_regions: in
     levels = check_levels(levels, network.n_outputs)
     n_layers = len(network.activations)
 
-    def report(layer: int, regions: Polygons) -> None:
+    def report(layer: int, regions: Polygons, pattern_ids: torch.Tensor) -> None:
         if progress is not None:
-            progress(LayerProgress(layer, n_layers, len(regions), slice, regions))
+            progress(LayerProgress(layer, n_layers, len(regions), slice, regions, pattern_ids))
 
     with torch.no_grad(), cpu_threads(threads):
         result = sweep(network, slice, device, max_regions, memory_budget, report)

@@ -100,7 +100,7 @@ class Descent:
     descends to the next layer before the next group is built, so memory stays near
     the budget however wide the layers are.  When a layer fits in one group (MLPs,
     small convolutional nets) this is plain layer-by-layer processing, and
-    ``progress(layer, regions)`` is called after each such layer.
+    ``progress(layer, regions, pattern_ids)`` is called after each such layer.
     """
 
     def __init__(self, network: Network, device, max_regions: int, memory_budget: int, progress):
@@ -148,8 +148,6 @@ class Descent:
         self.counts[layer] += len(pieces)
         self.parents[layer].append(region_ids[parent])
         piece_ids = torch.arange(self.counts[layer] - len(pieces), self.counts[layer], device=self.device)
-        if whole and self.progress is not None:
-            self.progress(layer, pieces)
         boxes = pieces.bounding_boxes()
         held = max(region_bytes(values), 1)
         step = max(1, min(CACHE_CHUNK_BYTES // (4 * held), self.group_budget // held))
@@ -197,6 +195,8 @@ class Descent:
         members = pieces.take(slice(first, last))
         values = {value: torch.cat([g[1][value] for g in group]) for value in group[0][1]}
         ids = torch.cat([g[3] for g in group])
+        if whole and self.progress is not None:
+            self.progress(layer, members, ids)
         if layer + 1 == len(self.cuts):
             self.finals.append((members, values[self.network.output].reshape(len(ids), 3, -1), ids))
             return
