@@ -5,6 +5,7 @@
 """
 
 from .engine import LayerProgress, partition
+from .export import partition_to_svg
 from .errors import RegionBudgetExceeded, SplineCamError, UnsupportedModelError, VerificationError
 from .network import SUPPORTED_MODULES, PiecewiseLinear, declare_piecewise_linear
 from .partition import Partition
@@ -27,6 +28,7 @@ __all__ = [
     "local_density",
     "named_domain",
     "partition",
+    "partition_to_svg",
     "square_domain",
 ]
 __version__ = "0.1.0"

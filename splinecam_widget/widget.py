@@ -347,6 +347,21 @@ class SplineCamWidget(anywidget.AnyWidget):
         """The partition currently drawn (the last complete one), or None."""
         return self._partition
 
+    def save_svg(self, path, **options) -> None:
+        """Write the current partition, in the current colour mode, as an SVG file.
+
+        ``options`` go to :func:`~splinecam_widget.export.partition_to_svg` (``width``,
+        ``edges``, ``boundary``, ``anchors``).
+        """
+        from .export import save_svg
+
+        p = self.wait()
+        if p is None:
+            raise SplineCamError(f"there is no partition to save: {self.error or 'nothing computed yet'}")
+        options.setdefault("color_by", self.color_by)
+        options.setdefault("anchor_labels", self.anchor_labels)
+        save_svg(p, path, **options)
+
     def wait(self, timeout: float | None = None):
         """Block until every requested computation has finished; return :attr:`partition`.
 
