@@ -133,20 +133,29 @@ def slope_colors(p) -> Coloring:
     return _colorbar(norms, VIRIDIS, "slope norm", lo, hi)
 
 
+def classes_at(p, outputs: np.ndarray) -> np.ndarray:
+    """Class of each output row ``(M, K)``: the argmax, or for one output the level interval."""
+    if p.n_outputs == 1:
+        return np.searchsorted(_levels(p), outputs[:, 0], side="left")
+    return np.argmax(outputs, axis=1)
+
+
+def class_palette() -> np.ndarray:
+    """``(N, 3)`` uint8 class colours (class ``k`` takes row ``k % N``)."""
+    return _lighten(hex_to_rgb(CATEGORICAL))
+
+
 def class_colors(p) -> Coloring:
     """Predicted class at each region centroid, from a categorical palette."""
-    out = centroid_outputs(p)
+    cls = classes_at(p, centroid_outputs(p))
     if p.n_outputs == 1:
-        levels = _levels(p)
-        cls = np.searchsorted(levels, out[:, 0], side="left")
-        edges = [f"{x:g}" for x in levels]
+        edges = [f"{x:g}" for x in _levels(p)]
         labels = [f"below {edges[0]}"] + [f"{a} to {b}" for a, b in zip(edges, edges[1:])] + [f"above {edges[-1]}"]
         title = "output level"
     else:
-        cls = np.argmax(out, axis=1)
         labels = [f"class {k}" for k in range(p.n_outputs)]
         title = "predicted class"
-    palette = _lighten(hex_to_rgb(CATEGORICAL))
+    palette = class_palette()
     rgb = palette[cls % len(palette)]
     shown = range(len(labels)) if len(labels) <= MAX_LEGEND_ITEMS else np.unique(cls)[:MAX_LEGEND_ITEMS]
     items = [{"label": labels[k], "color": rgb_to_hex(palette[k % len(palette)])} for k in shown]
