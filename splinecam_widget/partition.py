@@ -202,6 +202,12 @@ class Partition:
 
         return partition_to_geojson(self, include_boundary)
 
+    def to_bokeh(self, **options):
+        """The regions, boundary and anchors as a bokeh figure (see :func:`~splinecam_widget.export.partition_to_bokeh`)."""
+        from .export import partition_to_bokeh
+
+        return partition_to_bokeh(self, **options)
+
     def stats(self):
         """Statistics of the partition: a :class:`~splinecam_widget.stats.PartitionStats` table."""
         from .stats import partition_stats

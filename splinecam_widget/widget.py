@@ -347,6 +347,21 @@ class SplineCamWidget(anywidget.AnyWidget):
         """The partition currently drawn (the last complete one), or None."""
         return self._partition
 
+    def save_png(self, path, scale: float = 2.0, width: int = 800, **options) -> None:
+        """Write the current partition as a PNG of ``width * scale`` pixels, rendered in Python.
+
+        Any resolution works (no screen involved); in the ``"class"`` mode each pixel takes
+        its own class, so the decision regions are exact.  ``options`` go to
+        :func:`~splinecam_widget.export.png.render_partition`.
+        """
+        from .export.png import save_png
+
+        p = self.wait()
+        if p is None:
+            raise SplineCamError(f"there is no partition to save: {self.error or 'nothing computed yet'}")
+        options.setdefault("color_by", self.color_by)
+        save_png(p, path, scale=scale, width=width, **options)
+
     def save_svg(self, path, **options) -> None:
         """Write the current partition, in the current colour mode, as an SVG file.
 
@@ -361,6 +376,44 @@ class SplineCamWidget(anywidget.AnyWidget):
         options.setdefault("color_by", self.color_by)
         options.setdefault("anchor_labels", self.anchor_labels)
         save_svg(p, path, **options)
+
+    def to_bokeh(self, **options):
+        """The current partition as a bokeh figure, in the current colour mode.
+
+        ``options`` go to :func:`~splinecam_widget.export.partition_to_bokeh`
+        (``color_by`` and ``anchor_labels`` default to the widget's).
+
+        Raises
+        ------
+        SplineCamError
+            If the widget has no partition yet (or its last computation failed).
+        """
+        from .export import partition_to_bokeh
+
+        p = self.wait()
+        if p is None:
+            raise SplineCamError(f"there is no partition to export: {self.error or 'nothing computed yet'}")
+        options.setdefault("color_by", self.color_by)
+        options.setdefault("anchor_labels", self.anchor_labels)
+        return partition_to_bokeh(p, **options)
+
+    def save_html(self, path, **options) -> Path:
+        """Write the widget, as it is now, as one standalone HTML file that works offline.
+
+        The page runs the real front end with the current state embedded: drawing,
+        pan, zoom and the hover tooltip work without a kernel or a network.
+        ``options`` go to :func:`~splinecam_widget.export.html.widget_to_html`
+        (``title``, ``width``).  Returns the path written.
+
+        Raises
+        ------
+        SplineCamError
+            If the widget has no partition yet (or its last computation failed).
+        """
+        from .export.html import save_widget_html
+
+        self.wait()
+        return save_widget_html(self, path, **options)
 
     def wait(self, timeout: float | None = None):
         """Block until every requested computation has finished; return :attr:`partition`.

@@ -51,3 +51,12 @@ def test_boundary_is_drawn_in_black():
     assert len(p.boundary)
     image = render_partition(p, color_by="class", width=200, edges=False, anchors=False)
     assert (image == 0).all(axis=2).sum() > 50
+
+
+def test_widget_saves_a_png_at_any_scale(tmp_path):
+    from splinecam_widget import SplineCamWidget
+
+    w = SplineCamWidget(mlp((2, 8, 8, 3), seed=2), torch.tensor(ANCHORS), color_by="class")
+    w.save_png(tmp_path / "w.png", scale=3, width=100)
+    image = Image.open(tmp_path / "w.png")
+    assert image.size[0] == 300 and image.size[1] > 0

@@ -1,0 +1,187 @@
+"""The partition as an interactive bokeh figure, and as a self-contained HTML file.
+
+The figure holds one ``patches`` renderer with every region (colours from
+:func:`~splinecam_widget.colors.region_colors`), a hover tool with each region's
+index, predicted class and affine map, the decision boundary as a bold
+``multi_line`` and the labelled anchors.  Renderers are named ``"regions"``,
+``"boundary"``, ``"anchors"`` and ``"anchor_labels"`` so they can be restyled
+(``fig.select(name="boundary")``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from bokeh.embed import file_html
+from bokeh.model import Model
+from bokeh.models import ColumnDataSource, HoverTool
+from bokeh.plotting import figure
+from bokeh.resources import INLINE
+
+from ..colors import region_colors, rgb_to_hex
+from ..errors import SplineCamError
+
+EDGE_COLOR = "#333333"
+BOUNDARY_COLOR = "#000000"
+TOOLTIPS = [("region", "@region"), ("predicted class", "@predicted_class"), ("affine map", "@affine{safe}")]
+
+
+def _check_partition(partition) -> None:
+    if not all(hasattr(partition, name) for name in ("offsets", "vertices", "slice", "boundary")):
+        raise SplineCamError(f"expected a splinecam_widget Partition, got {type(partition).__name__}")
+
+
+def _number(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _affine_line(k: int, du: float, dv: float, offset: float) -> str:
+    """``y_k = du·u + dv·v + offset`` with the signs folded in (``- 0.5·v``, not ``+ -0.5·v``)."""
+    def term(x: float) -> str:
+        return f"{'-' if x < 0 else '+'} {_number(abs(x))}"
+
+    return f"y{k} = {_number(du)}·u {term(dv)}·v {term(offset)}"
+
+
+def affine_texts(partition, max_rows: int = 3) -> list[str]:
+    """One HTML snippet per region: its affine map, one line per output.
+
+    Line ``k`` reads ``y_k = du·u + dv·v + offset``.  With more than ``max_rows``
+    outputs, the ``max_rows`` largest at the region's centroid are shown, largest
+    first, with a note of how many there are.
+
+    Parameters
+    ----------
+    partition : Partition
+    max_rows : int
+        Most output lines per region.
+
+    Returns
+    -------
+    list of str
+        ``R`` strings, lines separated by ``<br>``; a note for a partial partition.
+    """
+    if max_rows < 1:
+        raise SplineCamError(f"max_rows must be at least 1, got {max_rows}")
+    if partition.affine is None:
+        return ["(partial partition: no outputs yet)"] * partition.n_regions
+    affine = partition.affine
+    n_outputs = affine.shape[1]
+    values = partition.outputs_at(partition.centroids, np.arange(partition.n_regions))
+    order = np.argsort(-values, axis=1, kind="stable")[:, :max_rows] if n_outputs > max_rows else None
+    note = f"<br>(top {max_rows} of {n_outputs} outputs)" if order is not None else ""
+    texts = []
+    for r in range(partition.n_regions):
+        rows = range(n_outputs) if order is None else order[r]
+        texts.append("<br>".join(_affine_line(k, *affine[r, k]) for k in rows) + note)
+    return texts
+
+
+def partition_to_bokeh(partition, color_by: str = "slope", *, width: int = 600, edges: bool = True,
+                       boundary: bool = True, anchors: bool = True, anchor_labels=("x0", "x1", "x2"),
+                       max_rows: int = 3, title: str | None = None) -> figure:
+    """The partition as a bokeh figure with a hover tool.
+
+    Parameters
+    ----------
+    partition : Partition
+    color_by : str
+        A colour mode of the widget (``"slope"``, ``"class"``, ``"output"``, ``"pattern"``, ``"layer"``).
+    width : int
+        Width of the figure in pixels; the height follows the domain's aspect ratio.
+    edges, boundary, anchors : bool
+        Draw region edges, the decision boundary, the anchors.
+    anchor_labels : sequence of str
+        Labels of the three anchors.
+    max_rows : int
+        Most outputs shown in the hover text of a region (see :func:`affine_texts`).
+    title : str, optional
+        Figure title (default: the region count and the colour mode).
+
+    Returns
+    -------
+    bokeh.plotting.figure
+        Renderers ``"regions"`` (patches; columns ``xs``, ``ys``, ``region``,
+        ``predicted_class``, ``affine``, ``fill_color``, ``fill_alpha``),
+        ``"boundary"`` (multi_line), ``"anchors"`` (scatter) and ``"anchor_labels"`` (text).
+
+    Raises
+    ------
+    SplineCamError
+        For something that is not a partition, an unknown colour mode, or a bad ``max_rows``.
+    """
+    _check_partition(partition)
+    fills = region_colors(partition, color_by).fill
+    domain = partition.slice.domain
+    low, high = domain.min(axis=0), domain.max(axis=0)
+    span = np.maximum(high - low, 1e-300)
+    height = max(100, int(round(width * span[1] / span[0])))
+    fig = figure(width=int(width), height=height, match_aspect=True, x_axis_label="u", y_axis_label="v",
+                 title=title if title is not None else f"{partition.n_regions:,} regions · colour: {color_by}",
+                 tools="pan,wheel_zoom,box_zoom,reset,save")
+    fig.grid.visible = False
+
+    cuts = partition.offsets
+    polygons = [partition.vertices[cuts[r]:cuts[r + 1]] for r in range(partition.n_regions)]
+    classes = (partition.predicted_class.astype(str).tolist() if partition.affine is not None
+               else ["-"] * partition.n_regions)
+    source = ColumnDataSource({
+        "xs": [p[:, 0] for p in polygons],
+        "ys": [p[:, 1] for p in polygons],
+        "region": np.arange(partition.n_regions),
+        "predicted_class": classes,
+        "affine": affine_texts(partition, max_rows),
+        "fill_color": [rgb_to_hex(c[:3]) for c in fills],
+        "fill_alpha": fills[:, 3] / 255.0,
+    })
+    regions = fig.patches("xs", "ys", source=source, name="regions", fill_color="fill_color",
+                          fill_alpha="fill_alpha", line_color=EDGE_COLOR if edges else None, line_width=0.5,
+                          line_alpha=0.6)
+    fig.add_tools(HoverTool(renderers=[regions], tooltips=TOOLTIPS))
+
+    if boundary:
+        segments = partition.boundary
+        fig.multi_line(xs=segments[:, :, 0].tolist(), ys=segments[:, :, 1].tolist(), name="boundary",
+                       line_color=BOUNDARY_COLOR, line_width=3, line_cap="round")
+    if anchors and partition.slice.anchors_2d is not None:
+        points = partition.slice.anchors_2d
+        labels = [str(label) for label in anchor_labels][: len(points)]
+        if len(labels) < len(points):
+            raise SplineCamError(f"anchor_labels needs {len(points)} labels, got {len(labels)}")
+        marks = ColumnDataSource({"u": points[:, 0], "v": points[:, 1], "label": labels})
+        fig.scatter("u", "v", source=marks, name="anchors", size=12, fill_color="#ffffff", line_color="#000000",
+                    line_width=2)
+        fig.text("u", "v", text="label", source=marks, name="anchor_labels", x_offset=9, y_offset=-7,
+                 text_font_size="13px", text_baseline="bottom")
+    return fig
+
+
+def save_bokeh_html(partition_or_figure, path, title: str = "splinecam", **options) -> Path:
+    """Write a self-contained HTML file (bokeh's JavaScript inline, no CDN) of a figure.
+
+    Parameters
+    ----------
+    partition_or_figure : Partition or bokeh Model
+        A partition (drawn with :func:`partition_to_bokeh` and ``options``) or a
+        figure / layout made beforehand.
+    path : str or Path
+    title : str
+        Title of the HTML page.
+    **options
+        Passed to :func:`partition_to_bokeh`; only with a partition.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    if isinstance(partition_or_figure, Model):
+        if options:
+            raise SplineCamError(f"options {sorted(options)} only apply to a partition, not to a finished figure")
+        fig = partition_or_figure
+    else:
+        fig = partition_to_bokeh(partition_or_figure, **options)
+    path = Path(path)
+    path.write_text(file_html(fig, INLINE, title), encoding="utf-8")
+    return path
