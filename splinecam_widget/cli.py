@@ -25,7 +25,7 @@ from .engine import LayerProgress, partition
 from .errors import SplineCamError
 from .slice import DOMAIN_KINDS, Slice
 
-FORMATS = (".png", ".svg", ".npz", ".geojson")
+FORMATS = (".png", ".svg", ".html", ".npz", ".geojson")
 
 
 def load_model(spec: str) -> nn.Module:
@@ -96,7 +96,7 @@ def unscript(scripted) -> nn.Module:
 
 def write(result, path: str, color_by: str, width: int, scale: float) -> None:
     """Write ``result`` in the format given by the file name's suffix."""
-    from .export import save_geojson, save_svg
+    from .export import save_bokeh_html, save_geojson, save_svg
     from .export.png import save_png
 
     suffix = os.path.splitext(path)[1].lower()
@@ -104,6 +104,8 @@ def write(result, path: str, color_by: str, width: int, scale: float) -> None:
         save_png(result, path, color_by=color_by, width=width, scale=scale)
     elif suffix == ".svg":
         save_svg(result, path, color_by=color_by, width=width)
+    elif suffix == ".html":  # an interactive bokeh page with every resource inline
+        save_bokeh_html(result, path, color_by=color_by, width=width)
     elif suffix == ".npz":
         result.to_npz(path)
     elif suffix == ".geojson":
@@ -151,7 +153,7 @@ def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(prog="splinecam-widget", description=__doc__.splitlines()[0],
                                           formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = main_parser.add_subparsers(dest="command", required=True)
-    command = commands.add_parser("render", help="compute a partition and write PNG, SVG, NPZ or GeoJSON",
+    command = commands.add_parser("render", help="compute a partition and write PNG, SVG, HTML, NPZ or GeoJSON",
                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     command.add_argument("--model", help="package.module:attribute, or a torch.save / TorchScript file (default: the demo)")
     command.add_argument("--anchors", help=".npy file with three inputs, shape (3, *input_shape)")

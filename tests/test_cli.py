@@ -96,3 +96,11 @@ def test_bad_files_and_arguments_give_one_clear_line(saved, args, message):
     assert "Traceback" not in run.stderr
     assert "splinecam-widget: error:" in run.stderr
     assert re.search(message, run.stderr), run.stderr
+
+
+def test_demo_renders_a_self_contained_bokeh_page(tmp_path):
+    run = cli("render", "--color-by", "pattern", "-o", tmp_path / "demo.html")
+    assert run.returncode == 0, run.stderr
+    page = (tmp_path / "demo.html").read_text()
+    assert "Bokeh" in page and "cdn.bokeh.org" not in page
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=[\"']https?:", page)
