@@ -12,7 +12,7 @@ import pytest
 from bokeh.models import HoverTool
 from bokeh.plotting import figure
 from PIL import Image
-from browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, only_this_file
 from engine_checks import mlp
 
 from splinecam_widget import Slice, SplineCamError, partition
@@ -141,15 +141,8 @@ def render_offline(url: str) -> dict:
     """
     from playwright.sync_api import sync_playwright
 
-    aborted: list[str] = []
+    route, aborted = only_this_file(url)
     errors: list[str] = []
-
-    def route(r):
-        if r.request.url == url:
-            r.continue_()
-        else:
-            aborted.append(r.request.url)
-            r.abort()
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -92,6 +92,23 @@ def page(browser, server):
     assert not errors, f"errors in the page: {errors}"
 
 
+def only_this_file(url: str):
+    """A Playwright route handler letting ``url`` through and aborting (and recording) every other request.
+
+    Returns ``(handler, aborted)``: register the handler with ``context.route("**/*", handler)``.
+    """
+    aborted: list[str] = []
+
+    def handler(route):
+        if route.request.url == url:
+            route.continue_()
+        else:
+            aborted.append(route.request.url)
+            route.abort()
+
+    return handler, aborted
+
+
 def screenshot(page, name: str, selector: str = "#host") -> Path:
     """Save a PNG of the widget for a human to look at (in $SPLINECAM_SCREENSHOTS)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

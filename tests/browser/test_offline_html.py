@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, SCREENSHOTS, Screen
+from conftest import ROOT, SCREENSHOTS, Screen, only_this_file
 from PIL import Image
 
 from splinecam_widget import SplineCamError
@@ -53,15 +53,8 @@ def open_offline(browser, path):
     """Open ``path`` offline with every request but the file itself aborted; return (page, aborted, errors)."""
     url = path.resolve().as_uri()
     context = browser.new_context(viewport={"width": 900, "height": 700}, device_scale_factor=1, offline=True)
-    aborted: list[str] = []
+    route, aborted = only_this_file(url)
     errors: list[str] = []
-
-    def route(r):
-        if r.request.url == url:
-            r.continue_()
-        else:
-            aborted.append(r.request.url)
-            r.abort()
 
     context.route("**/*", route)
     page = context.new_page()
