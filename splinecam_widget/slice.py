@@ -68,9 +68,9 @@ def convex_polygon(points, name: str = "domain") -> np.ndarray:
     poly = as_float64_array(points, name)
     if poly.ndim != 2 or poly.shape[1] != 2 or poly.shape[0] < 3:
         raise SplineCamError(f"{name} must be an (n, 2) array of n >= 3 polygon vertices, got shape {poly.shape}")
-    if np.allclose(poly[0], poly[-1]):
-        poly = poly[:-1]
     scale = np.ptp(poly, axis=0).max()
+    if np.abs(poly[0] - poly[-1]).max() <= 1e-12 * scale:  # a repeated closing vertex (relative to the size)
+        poly = poly[:-1]
     local = poly - poly[0]
     area2 = np.sum(local[:, 0] * np.roll(local[:, 1], -1) - np.roll(local[:, 0], -1) * local[:, 1])
     if not abs(area2) > 1e-12 * scale * scale:

@@ -76,3 +76,10 @@ def test_extreme_zoom_keeps_tiling(zoom):
     plane = Slice(np.zeros(2), np.eye(2), square_domain(zoom, center=(0.1, -0.2)))
     result = partition(model, plane, verify=True)
     check_tiling(result)
+
+
+def test_tiny_domain_far_from_the_origin_keeps_its_four_corners():
+    plane = Slice(np.zeros(2), np.eye(2), square_domain(1e-3, center=(1e4, -2e4)))
+    assert len(plane.domain) == 4 and plane.domain_area == pytest.approx(4e-6, rel=1e-9)
+    closed = np.vstack([plane.domain, plane.domain[:1]])  # an explicitly closed ring is accepted too
+    assert len(Slice(np.zeros(2), np.eye(2), closed).domain) == 4
