@@ -99,27 +99,27 @@ class Partition:
         index[last] = self.offsets[:-1]
         return index
 
-    def _shoelace(self) -> np.ndarray:
-        if self.n_regions == 0:
-            return np.zeros(0)
+    def _local_edges(self):
+        """Vertices relative to their region's first vertex, the next vertex's index, and the edge cross terms.
+
+        Working relative to a vertex keeps tiny regions far from the origin accurate.
+        """
         local = self.vertices - np.repeat(self.vertices[self.offsets[:-1]], self.counts, axis=0)
         following = self._next_vertex()
         cross = local[:, 0] * local[following, 1] - local[following, 0] * local[:, 1]
-        return 0.5 * np.add.reduceat(cross, self.offsets[:-1])
+        return local, following, cross
+
+    def _shoelace(self) -> np.ndarray:
+        if self.n_regions == 0:
+            return np.zeros(0)
+        return 0.5 * np.add.reduceat(self._local_edges()[2], self.offsets[:-1])
 
     @cached_property
     def centroids(self) -> np.ndarray:
         """(R, 2) area centroids of the regions."""
-        # Relative to each region's first vertex: tiny regions far from the origin stay accurate.
-        first = np.repeat(self.vertices[self.offsets[:-1]], self.counts, axis=0)
-        local = self.vertices - first
-        u, v = local[:, 0], local[:, 1]
-        following = self._next_vertex()
-        cross = u * v[following] - u[following] * v
-        cu = np.add.reduceat((u + u[following]) * cross, self.offsets[:-1])
-        cv = np.add.reduceat((v + v[following]) * cross, self.offsets[:-1])
-        area6 = 3.0 * np.add.reduceat(cross, self.offsets[:-1])
-        return self.vertices[self.offsets[:-1]] + np.stack([cu, cv], axis=1) / area6[:, None]
+        local, following, cross = self._local_edges()
+        moments = np.add.reduceat((local + local[following]) * cross[:, None], self.offsets[:-1])
+        return self.vertices[self.offsets[:-1]] + moments / (6.0 * self.areas[:, None])
 
     def outputs_at(self, uv, regions=None) -> np.ndarray:
         """Network outputs ``(M, K)`` at plane points, from each region's affine map.

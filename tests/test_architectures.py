@@ -283,19 +283,6 @@ class PairMax(nn.Module):
         return self.out(torch.maximum(self.a(x), self.b(x)))
 
 
-def regioncam_count(model: nn.Sequential, half_width: float) -> int:
-    """regioncam on an MLP whose max-pooling layers are written as regioncam max_pool layers."""
-    cam = regioncam.Regioncam(half_width)
-    for module in model:
-        if isinstance(module, nn.Linear):
-            cam.linear(module.weight.detach().T.numpy(), module.bias.detach().numpy())
-        elif isinstance(module, nn.ReLU):
-            cam.relu()
-        elif isinstance(module, nn.MaxPool1d):
-            cam.max_pool()
-    return cam.num_faces
-
-
 def test_maxout_mlp_has_one_region_per_argmax_pattern():
     torch.manual_seed(7)
     model = nn.Sequential(Maxout(2, 5, 3), nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 3)).eval()

@@ -171,11 +171,3 @@ def flatten(polys: Polygons):
     offsets = torch.zeros(len(polys) + 1, dtype=torch.int64, device=polys.verts.device)
     offsets[1:] = polys.counts.cumsum(0)
     return polys.verts[valid], offsets, polys.tags[valid]
-
-
-def areas(polys: Polygons) -> torch.Tensor:
-    """Shoelace areas ``(P,)`` (padding contributes zero: it repeats vertex 0)."""
-    u, v = polys.verts[..., 0], polys.verts[..., 1]
-    slots = torch.arange(polys.verts.shape[1], device=u.device)
-    following = torch.where(slots + 1 < polys.counts[:, None], slots + 1, 0)
-    return 0.5 * (u * v.gather(1, following) - u.gather(1, following) * v).sum(dim=1)

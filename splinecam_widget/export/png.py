@@ -8,6 +8,7 @@ import zlib
 import numpy as np
 
 from ..colors import class_palette, classes_at, region_colors
+from .frame import Frame
 
 BACKGROUND = (255, 255, 255)
 EDGE = np.array([51, 51, 51], dtype=np.float64)
@@ -52,14 +53,9 @@ def render_partition(partition, color_by: str = "slope", width: int = 800, scale
     region's affine map; region edges darken the pixels where the region changes;
     the decision boundary and the anchors are drawn on top.
     """
-    domain = partition.slice.domain
-    low, high = domain.min(axis=0), domain.max(axis=0)
-    pixels_wide = max(1, int(round(width * scale)))
-    per_unit = pixels_wide / max(high[0] - low[0], 1e-300)
-    pixels_high = max(1, int(round((high[1] - low[1]) * per_unit)))
-    xs = low[0] + (np.arange(pixels_wide) + 0.5) / per_unit
-    ys = high[1] - (np.arange(pixels_high) + 0.5) / per_unit
-    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    frame = Frame.around(partition.slice.domain, width * scale)
+    pixels_wide, pixels_high = frame.width, frame.height
+    grid = frame.pixel_centres()
     region = partition.region_at(grid).reshape(pixels_high, pixels_wide)
 
     image = np.empty((pixels_high, pixels_wide, 3), np.uint8)
@@ -79,9 +75,8 @@ def render_partition(partition, color_by: str = "slope", width: int = 800, scale
         change &= inside
         image[change] = np.round((1 - EDGE_ALPHA) * image[change] + EDGE_ALPHA * EDGE).astype(np.uint8)
 
-    def picture(uv):
-        uv = np.asarray(uv, dtype=np.float64)
-        return np.stack([(uv[..., 0] - low[0]) * per_unit - 0.5, (high[1] - uv[..., 1]) * per_unit - 0.5], axis=-1)
+    def picture(uv):  # pixel indices: pixel (i, j) covers [i, i+1) x [j, j+1) in picture coordinates
+        return frame.to_picture(uv) - 0.5
 
     if boundary and len(partition.boundary):
         segments = picture(partition.boundary)

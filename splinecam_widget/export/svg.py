@@ -7,6 +7,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ..colors import region_colors, rgb_to_hex
+from .frame import Frame
 
 EDGE_COLOR = "#333333"
 BOUNDARY_COLOR = "#000000"
@@ -42,15 +43,8 @@ def partition_to_svg(partition, color_by: str = "slope", width: int = 800, edges
         Draw region edges, the decision boundary, the anchors.
     anchor_labels : sequence of str
     """
-    domain = partition.slice.domain
-    low, high = domain.min(axis=0), domain.max(axis=0)
-    span = np.maximum(high - low, 1e-300)
-    scale = width / span[0]
-    height = max(1, int(round(span[1] * scale)))
-
-    def picture(uv):  # plane (u right, v up) -> SVG (x right, y down)
-        uv = np.asarray(uv, dtype=np.float64)
-        return np.stack([(uv[..., 0] - low[0]) * scale, (high[1] - uv[..., 1]) * scale], axis=-1)
+    frame = Frame.around(partition.slice.domain, width)
+    width, height, picture = frame.width, frame.height, frame.to_picture
 
     fills = region_colors(partition, color_by).fill
     stroke = 'stroke="{}" stroke-width="0.5" stroke-linejoin="round"'.format(EDGE_COLOR) if edges else 'stroke="none"'
