@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..errors import SplineCamError, UnsupportedModelError
+from ..errors import SplineCamError
 from .modules import module_to_stage
 from .piecewise import PiecewiseLinear, declared_piecewise_linear
 from .program import Network, Node
