@@ -4,6 +4,7 @@
 >>> p = partition(model.eval(), Slice.from_anchors(three_inputs))
 """
 
+from .compare import Comparison, compare
 from .engine import LayerProgress, partition
 from .export import partition_to_svg
 from .errors import RegionBudgetExceeded, SplineCamError, UnsupportedModelError, VerificationError
@@ -14,6 +15,7 @@ from .slice import Slice, named_domain, square_domain
 from .widget import SplineCamWidget
 
 __all__ = [
+    "Comparison",
     "LayerProgress",
     "Partition",
     "PiecewiseLinear",
@@ -24,6 +26,7 @@ __all__ = [
     "SplineCamError",
     "UnsupportedModelError",
     "VerificationError",
+    "compare",
     "declare_piecewise_linear",
     "local_density",
     "named_domain",

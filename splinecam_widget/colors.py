@@ -126,11 +126,14 @@ def _levels(p) -> np.ndarray:
     return np.sort(levels) if levels.size else np.zeros(1)
 
 
-def slope_colors(p) -> Coloring:
+def _slope_norms(p) -> np.ndarray:
+    return np.linalg.norm(p.affine[:, :, :2].reshape(p.n_regions, -1), axis=1)
+
+
+def slope_colors(p, value_range=None) -> Coloring:
     """Norm of the ``K x 2`` slope of each region's outputs in slice coordinates."""
-    norms = np.linalg.norm(p.affine[:, :, :2].reshape(p.n_regions, -1), axis=1)
-    lo, hi = _robust_range(norms)
-    return _colorbar(norms, VIRIDIS, "slope norm", lo, hi)
+    lo, hi = value_range if value_range is not None else color_range(p, "slope")
+    return _colorbar(_slope_norms(p), VIRIDIS, "slope norm", lo, hi)
 
 
 def classes_at(p, outputs: np.ndarray) -> np.ndarray:
@@ -162,17 +165,33 @@ def class_colors(p) -> Coloring:
     return Coloring(_rgba(rgb), None, {"kind": "categorical", "title": title, "items": items})
 
 
-def output_colors(p) -> Coloring:
+def output_colors(p, value_range=None) -> Coloring:
     """Output at the centroid: diverging about the level for one output, else the top output."""
+    out = centroid_outputs(p)
+    lo, hi = value_range if value_range is not None else color_range(p, "output")
+    if p.n_outputs == 1:
+        return _colorbar(out[:, 0], DIVERGING, "output at centroid", lo, hi)
+    return _colorbar(out.max(axis=1), VIRIDIS, "largest output at centroid", lo, hi)
+
+
+def color_range(p, mode: str) -> tuple[float, float] | None:
+    """Value range of the colour bar of ``mode`` for partition ``p`` (None for modes without a bar).
+
+    Several partitions share one colour scale when each is coloured with the union
+    of their ranges (see ``value_range`` of :func:`region_colors`).  For a single
+    output the ``"output"`` range is symmetric about the first level.
+    """
+    check_mode(mode)
+    if p.is_partial or mode not in ("slope", "output"):
+        return None
+    if mode == "slope":
+        return _robust_range(_slope_norms(p))
     out = centroid_outputs(p)
     if p.n_outputs == 1:
         level = float(_levels(p)[0])
-        dev = out[:, 0] - level
-        _, hi = _robust_range(np.abs(dev))
-        return _colorbar(out[:, 0], DIVERGING, "output at centroid", level - hi, level + hi)
-    top = out.max(axis=1)
-    lo, hi = _robust_range(top)
-    return _colorbar(top, VIRIDIS, "largest output at centroid", lo, hi)
+        _, hi = _robust_range(np.abs(out[:, 0] - level))
+        return level - hi, level + hi
+    return _robust_range(out.max(axis=1))
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
@@ -227,7 +246,7 @@ def neutral_colors(p) -> Coloring:
     return Coloring(fill, None, None)
 
 
-def region_colors(p, mode: str, n_layers: int | None = None) -> Coloring:
+def region_colors(p, mode: str, n_layers: int | None = None, value_range=None) -> Coloring:
     """Colours of partition ``p`` in colour mode ``mode``.
 
     Parameters
@@ -241,6 +260,9 @@ def region_colors(p, mode: str, n_layers: int | None = None) -> Coloring:
     n_layers : int, optional
         Number of activation layers of the model, so that layer colours stay
         the same while the partition streams in.
+    value_range : (float, float), optional
+        Values at the two ends of the colour bar of the ``"slope"`` and ``"output"``
+        modes (default: this partition's :func:`color_range`); ignored by the others.
 
     Returns
     -------
@@ -253,39 +275,11 @@ def region_colors(p, mode: str, n_layers: int | None = None) -> Coloring:
         return pattern_colors(p)
     if mode == "layer":
         return layer_colors(p, n_layers)
-    return {"slope": slope_colors, "class": class_colors, "output": output_colors}[mode](p)
-
-
-def slope_images(slope: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Images of a region's input-space slope, one per output, when inputs are images.
-
-    Parameters
-    ----------
-    slope : numpy.ndarray
-        ``(K, *input_shape)`` gradient of each output with respect to the input.
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray) or None
-        ``(K, H, W, 4)`` uint8 RGBA images and the ``(K,)`` |slope| that maps to full
-        colour, for inputs shaped ``(H, W)``, ``(1, H, W)`` (diverging blue-white-red)
-        or ``(3, H, W)`` (signed RGB around grey); None for other input shapes.
-    """
-    shape = slope.shape[1:]
-    if len(shape) == 2:
-        planes = slope[:, None]
-    elif len(shape) == 3 and shape[0] in (1, 3):
-        planes = slope
-    else:
-        return None
-    K, C, H, W = planes.shape
-    if min(H, W) < 2:
-        return None
-    scales = np.abs(planes).reshape(K, -1).max(axis=1)
-    t = planes / np.where(scales > 0, scales, 1.0)[:, None, None, None]
-    if C == 1:
-        rgb = colormap((t[:, 0].ravel() + 1) / 2, DIVERGING).reshape(K, H, W, 3)
-    else:
-        rgb = np.rint((np.moveaxis(t, 1, -1) + 1) / 2 * 255).astype(np.uint8)
-    alpha = np.full((K, H, W, 1), 255, np.uint8)
-    return np.concatenate([rgb, alpha], axis=-1), scales
+    if mode == "class":
+        return class_colors(p)
+    if value_range is not None:
+        lo, hi = (float(x) for x in value_range)
+        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+            raise SplineCamError(f"value_range must be two finite numbers (low, high) with low < high, got {value_range!r}")
+        value_range = lo, hi
+    return {"slope": slope_colors, "output": output_colors}[mode](p, value_range)

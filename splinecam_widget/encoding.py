@@ -28,7 +28,7 @@ _I32 = np.dtype("<i4")
 _I16 = np.dtype("<i2")
 
 
-def _buffer(array, dtype: np.dtype) -> memoryview | None:
+def little_endian_buffer(array, dtype: np.dtype) -> memoryview | None:
     """Little-endian bytes of ``array``; None when empty (zero-length buffers do not survive the trip to JupyterLab)."""
     flat = np.ascontiguousarray(array, dtype=dtype).reshape(-1)
     return memoryview(flat.view(np.uint8)) if flat.size else None
@@ -76,7 +76,7 @@ def encode_geometry(p, *, seq: int, frame: int, layer: int = -1, n_layers: int =
     if not p.is_partial:
         a = np.array(p.affine, dtype=np.float64)
         a[:, :, 2] += a[:, :, 0] * shift[0] + a[:, :, 1] * shift[1]
-        affine = _buffer(a, _F32)
+        affine = little_endian_buffer(a, _F32)
     boundary = np.asarray(p.boundary, dtype=np.float64).reshape(-1, 2, 2) - shift
     edge_layer = np.clip(np.asarray(p.edge_layer), -1, np.iinfo(np.int16).max)
     levels = getattr(p, "levels", None)
@@ -89,12 +89,12 @@ def encode_geometry(p, *, seq: int, frame: int, layer: int = -1, n_layers: int =
         "n_regions": R,
         "n_outputs": K,
         "shift": [float(shift[0]), float(shift[1])],
-        "vertices": _buffer(vertices, _F32),
-        "offsets": _buffer(p.offsets, _I32),
-        "areas": _buffer(p.areas, _F32),
-        "edge_layer": _buffer(edge_layer, _I16),
+        "vertices": little_endian_buffer(vertices, _F32),
+        "offsets": little_endian_buffer(p.offsets, _I32),
+        "areas": little_endian_buffer(p.areas, _F32),
+        "edge_layer": little_endian_buffer(edge_layer, _I16),
         "affine": affine,
-        "boundary": _buffer(boundary, _F32),
+        "boundary": little_endian_buffer(boundary, _F32),
         "domain": np.asarray(p.slice.domain, dtype=np.float64).tolist(),
         "levels": [] if levels is None else np.atleast_1d(np.asarray(levels, dtype=np.float64)).tolist(),
     }
@@ -106,8 +106,8 @@ def encode_style(coloring: Coloring, *, seq: int, mode: str) -> dict:
     return {
         "seq": int(seq),
         "mode": mode,
-        "fill": _buffer(coloring.fill, np.uint8),
-        "edge_palette": None if palette is None else _buffer(palette, np.uint8),
+        "fill": little_endian_buffer(coloring.fill, np.uint8),
+        "edge_palette": None if palette is None else little_endian_buffer(palette, np.uint8),
         "legend": coloring.legend,
     }
 

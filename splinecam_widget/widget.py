@@ -5,21 +5,13 @@ off the kernel's main thread whenever the slice changes, colours the regions, an
 sends the result to the front end (``js/``) as binary buffers.  The front end owns
 the camera, the drawing, hit-testing, dragging and the tooltip.
 
-Threading
----------
-Every change that alters the partition (anchors, model, viewport, levels, ...)
-files a *request* with a new generation number.  One worker thread computes the
-newest request only; a request superseded while it runs is cancelled at the next
-layer, and a result whose generation is no longer the newest is dropped, never
-drawn.  Results are published under a lock, so the traits always describe one
-computation.
+The class is assembled from mixins with one job each: ``widget_worker`` (the
+background computation), ``widget_data`` (data overlay, anchors from data,
+pictures of inputs) and ``widget_export`` (figures).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import anywidget
@@ -27,29 +19,18 @@ import numpy as np
 import torch
 import traitlets
 
-from .colors import check_mode, region_colors, slope_images
-from .encoding import encode_geometry, encode_style
-from .engine import partition as compute_partition
-from .errors import RegionBudgetExceeded, SplineCamError
+from .checkpoints import Checkpoints
+from .colors import check_mode, region_colors
+from .encoding import encode_style
+from .errors import SplineCamError
+from .images import slope_images
+from .overlay import DataOverlay
 from .slice import Slice, as_float64_array, named_domain
+from .widget_data import DataOverlayMethods
+from .widget_export import WidgetExports
+from .widget_worker import PartitionWorker
 
 BUNDLE = Path(__file__).parent / "static" / "widget.js"
-SINGLE_THREAD_BELOW = 20_000  # regions in the last partition under which the next one runs single-threaded
-
-
-class _Superseded(Exception):
-    """Raised from the progress callback to abandon a computation nobody will draw."""
-
-
-@dataclass(frozen=True)
-class _Request:
-    gen: int
-    frame: int
-    model: torch.nn.Module
-    plane: Slice
-    levels: object
-    device: object
-    max_regions: int
 
 
 def _check_domain(domain):
@@ -63,7 +44,7 @@ def _check_domain(domain):
     return poly
 
 
-class SplineCamWidget(anywidget.AnyWidget):
+class SplineCamWidget(WidgetExports, DataOverlayMethods, PartitionWorker, anywidget.AnyWidget):
     """Exact linear regions, decision boundary and per-region affine maps of a network on a 2D slice.
 
     Parameters
@@ -88,6 +69,22 @@ class SplineCamWidget(anywidget.AnyWidget):
         Height of the canvas in CSS pixels.
     anchor_labels : sequence of str, optional
         Labels of the three anchor handles.
+    checkpoints : sequence of torch.nn.Module or state dicts, optional
+        Networks to step through with a slider (e.g. one per epoch); state dicts are
+        loaded into a private copy of ``model`` (which may be None when every
+        checkpoint is a module).  Colours in the ``"pattern"`` mode are keyed on
+        activation patterns, so they stay put between checkpoints.
+    checkpoint_labels : sequence of str, optional
+        Slider labels, one per checkpoint.
+    checkpoint : int
+        The checkpoint shown first.
+    image_shape : tuple of int, optional
+        Shape to show flat inputs as images, e.g. ``(8, 8)``; inputs shaped
+        ``(H, W)``, ``(1, H, W)`` or ``(3, H, W)`` are shown as images anyway (anchor
+        thumbnails beside the handles, input-space slopes and data points as pictures).
+    link_group : str
+        Widgets with the same non-empty group share their viewport live in the
+        front end (see :func:`~splinecam_widget.compare`).
 
     Attributes
     ----------
@@ -95,6 +92,11 @@ class SplineCamWidget(anywidget.AnyWidget):
         The partition currently drawn (None before the first one).
     error : str or None
         The last error message, shown in the widget too.
+    checkpoint : int
+        The checkpoint shown (set it, or move the slider).
+    color_range : (float, float) or None
+        Values at the ends of the colour bar in the ``"slope"`` and ``"output"``
+        modes (None: each partition's own range); set to share a scale between widgets.
     """
 
     _esm = BUNDLE
@@ -109,6 +111,9 @@ class SplineCamWidget(anywidget.AnyWidget):
     status = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode(allow_none=True, default_value=None).tag(sync=True)
     height = traitlets.Int(480).tag(sync=True)
+    checkpoint = traitlets.Int(0).tag(sync=True)
+    checkpoint_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    link_group = traitlets.Unicode("").tag(sync=True)
 
     # --- Python side only ---
     model = traitlets.Any()
@@ -119,30 +124,32 @@ class SplineCamWidget(anywidget.AnyWidget):
     levels = traitlets.Any(None)
     device = traitlets.Any(None)
     max_regions = traitlets.Int(300_000)
-
-    stream_after = 0.2
-    """Seconds after which a running computation streams its partial partitions."""
+    color_range = traitlets.Any(None)
 
     def __init__(self, model, anchors, domain="square", color_by="slope", levels=None, device=None, *,
-                 max_regions: int = 300_000, margin: float = 0.25, height: int = 480, anchor_labels=None):
+                 max_regions: int = 300_000, margin: float = 0.25, height: int = 480, anchor_labels=None,
+                 checkpoints=None, checkpoint_labels=None, checkpoint: int = 0, image_shape=None,
+                 link_group: str = ""):
         if not BUNDLE.exists():
             raise SplineCamError(f"the front-end bundle {BUNDLE} is missing: run `npm install && npm run build`")
-        self._lock = threading.RLock()
-        self._wake = threading.Condition(self._lock)
-        self._gen = 0
-        self._frame = 0
-        self._seq = 0
-        self._pending: _Request | None = None
-        self._busy = False
+        self._init_worker()
         self._plane: Slice | None = None
-        self._partition = None
-        self._published_seq = -1
         self._ready = False
         self._dragged = False
-        self._worker: threading.Thread | None = None
-        labels = {} if anchor_labels is None else {"anchor_labels": list(anchor_labels)}
+        self._data: DataOverlay | None = None
+        self._image_shape = image_shape
+        self._image_layout = None
+        self._checkpoints = None
+        extra = {} if anchor_labels is None else {"anchor_labels": list(anchor_labels)}
+        if checkpoints is not None:
+            self._checkpoints = Checkpoints(checkpoints, model, checkpoint_labels)
+            checkpoint = self._checkpoints.index(checkpoint)
+            model = self._checkpoints.model(checkpoint)
+            extra.update(checkpoint=checkpoint, checkpoint_labels=self._checkpoints.labels)
+        elif checkpoint_labels is not None:
+            raise SplineCamError("checkpoint_labels needs checkpoints")
         super().__init__(model=model, domain=domain, margin=margin, color_by=color_by, levels=levels,
-                         device=device, max_regions=max_regions, height=height, **labels)
+                         device=device, max_regions=max_regions, height=height, link_group=link_group, **extra)
         self._ready = True
         self.anchors = anchors
 
@@ -162,6 +169,27 @@ class SplineCamWidget(anywidget.AnyWidget):
         if not self._dragged:
             Slice.from_anchors(anchors, self.domain, self.margin)  # refuse collinear or repeated anchors now
         return anchors
+
+    @traitlets.validate("checkpoint")
+    def _valid_checkpoint(self, proposal):
+        if self._checkpoints is None:
+            if proposal["value"] != 0:
+                raise SplineCamError("this widget has no checkpoints: pass checkpoints=[...] to step through networks")
+            return 0
+        return self._checkpoints.index(proposal["value"])
+
+    @traitlets.validate("color_range")
+    def _valid_color_range(self, proposal):
+        value = proposal["value"]
+        if value is None:
+            return None
+        try:
+            bounds = np.asarray(value, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            bounds = np.zeros(0)
+        if bounds.shape != (2,) or not np.all(np.isfinite(bounds)) or bounds[0] >= bounds[1]:
+            raise SplineCamError(f"color_range must be None or (low, high) with finite low < high, got {value!r}")
+        return float(bounds[0]), float(bounds[1])
 
     @traitlets.validate("color_by")
     def _valid_color_by(self, proposal):
@@ -213,6 +241,7 @@ class SplineCamWidget(anywidget.AnyWidget):
             with self.hold_trait_notifications():
                 self.anchors_2d = plane.anchors_2d.tolist()
                 self.view = None
+                self.data = None if self._data is None else self._data.encode(plane, self._frame)
         self._request()
 
     @traitlets.observe("anchors_2d")
@@ -237,17 +266,23 @@ class SplineCamWidget(anywidget.AnyWidget):
                 self._dragged = False
         self._request()
 
+    @traitlets.observe("checkpoint")
+    def _new_checkpoint(self, change):
+        if self._checkpoints is not None:
+            self.model = self._checkpoints.model(change["new"])
+
     @traitlets.observe("model", "levels", "device", "max_regions", "view")
     def _recompute(self, change):
         if self._ready and self._plane is not None:
             self._request()
 
-    @traitlets.observe("color_by")
+    @traitlets.observe("color_by", "color_range")
     def _restyle(self, change):
         with self._lock:
             p = self._partition
             if p is not None:
-                self.coloring = encode_style(region_colors(p, self.color_by), seq=self._published_seq, mode=self.color_by)
+                coloring = region_colors(p, self.color_by, value_range=self.color_range)
+                self.coloring = encode_style(coloring, seq=self._published_seq, mode=self.color_by)
 
     # --- requests and the worker ---------------------------------------------------------
     def _computed_slice(self) -> Slice:
@@ -256,181 +291,6 @@ class SplineCamWidget(anywidget.AnyWidget):
             return plane
         u0, v0, u1, v1 = self.view
         return plane.with_domain([[u0, v0], [u1, v0], [u1, v1], [u0, v1]])
-
-    def _request(self) -> None:
-        with self._lock:
-            self._gen += 1
-            self._pending = _Request(self._gen, self._frame, self.model, self._computed_slice(), self.levels,
-                                     self.device, self.max_regions)
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._work, name="splinecam-widget", daemon=True)
-                self._worker.start()
-            self._wake.notify_all()
-
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                while self._pending is None:
-                    self._wake.wait()
-                request, self._pending = self._pending, None
-                self._busy = True
-            try:
-                self._run(request)
-            except Exception as exc:  # noqa: BLE001 - the worker must survive, and the user must see it
-                self._show_error(f"{type(exc).__name__}: {exc}", "error", request.gen)
-            finally:
-                with self._lock:
-                    self._busy = False
-                    self._wake.notify_all()
-
-    def _run(self, request: _Request) -> None:
-        start = time.perf_counter()
-
-        def progress(event) -> None:
-            if request.gen != self._gen:
-                raise _Superseded
-            if time.perf_counter() - start < self.stream_after:
-                return
-            status = {"state": "computing", "message": "", "layer": event.layer, "n_layers": event.n_layers,
-                      "n_regions": event.n_regions}
-            last = event.layer + 1 == event.n_layers
-            self._publish(request, event.partial if not last else None, status, layer=event.layer, n_layers=event.n_layers)
-
-        try:
-            # Interactive-sized partitions run on one thread: with the browser busy on another core,
-            # torch's spinning worker threads would make them several times slower.
-            last = self._partition
-            threads = 1 if last is not None and last.n_regions < SINGLE_THREAD_BELOW else None
-            p = compute_partition(request.model, request.plane, device=request.device, max_regions=request.max_regions,
-                                  levels=request.levels, progress=progress, threads=threads)
-        except _Superseded:
-            return
-        except RegionBudgetExceeded as exc:
-            self._show_error(str(exc), "budget", request.gen)
-            return
-        except Exception as exc:  # noqa: BLE001 - every failure must reach the user, in the widget
-            message = str(exc) if isinstance(exc, SplineCamError) else f"{type(exc).__name__}: {exc}"
-            self._show_error(message, "error", request.gen)
-            return
-        status = {"state": "idle", "message": "", "layer": -1, "n_layers": 0, "n_regions": p.n_regions}
-        self._publish(request, p, status)
-
-    def _publish(self, request: _Request, p, status: dict, layer: int = -1, n_layers: int = 0) -> None:
-        """Send a (partial or final) partition, or only a status, if the request is still the newest."""
-        with self._lock:
-            if request.gen != self._gen:
-                return
-            with self.hold_sync():
-                if p is not None:
-                    self._seq += 1
-                    geometry = encode_geometry(p, seq=self._seq, frame=request.frame, layer=layer, n_layers=n_layers)
-                    style = encode_style(region_colors(p, self.color_by, n_layers or None), seq=self._seq,
-                                         mode=self.color_by)
-                    self.geometry, self.coloring = geometry, style
-                    if not p.is_partial:
-                        self._partition, self._published_seq = p, self._seq
-                self.status = status
-                self.error = None
-
-    def _show_error(self, message: str, state: str, gen: int | None = None) -> None:
-        with self._lock:
-            if gen is not None and gen != self._gen:
-                return
-            with self.hold_sync():
-                self.status = {"state": state, "message": message, "layer": -1, "n_layers": 0,
-                               "n_regions": 0 if self._partition is None else self._partition.n_regions}
-                self.error = message
-
-    # --- public API ------------------------------------------------------------------
-    @property
-    def partition(self):
-        """The partition currently drawn (the last complete one), or None."""
-        return self._partition
-
-    def save_png(self, path, scale: float = 2.0, width: int = 800, **options) -> None:
-        """Write the current partition as a PNG of ``width * scale`` pixels, rendered in Python.
-
-        Any resolution works (no screen involved); in the ``"class"`` mode each pixel takes
-        its own class, so the decision regions are exact.  ``options`` go to
-        :func:`~splinecam_widget.export.png.render_partition`.
-        """
-        from .export.png import save_png
-
-        p = self.wait()
-        if p is None:
-            raise SplineCamError(f"there is no partition to save: {self.error or 'nothing computed yet'}")
-        options.setdefault("color_by", self.color_by)
-        save_png(p, path, scale=scale, width=width, **options)
-
-    def save_svg(self, path, **options) -> None:
-        """Write the current partition, in the current colour mode, as an SVG file.
-
-        ``options`` go to :func:`~splinecam_widget.export.partition_to_svg` (``width``,
-        ``edges``, ``boundary``, ``anchors``).
-        """
-        from .export import save_svg
-
-        p = self.wait()
-        if p is None:
-            raise SplineCamError(f"there is no partition to save: {self.error or 'nothing computed yet'}")
-        options.setdefault("color_by", self.color_by)
-        options.setdefault("anchor_labels", self.anchor_labels)
-        save_svg(p, path, **options)
-
-    def to_bokeh(self, **options):
-        """The current partition as a bokeh figure, in the current colour mode.
-
-        ``options`` go to :func:`~splinecam_widget.export.partition_to_bokeh`
-        (``color_by`` and ``anchor_labels`` default to the widget's).
-
-        Raises
-        ------
-        SplineCamError
-            If the widget has no partition yet (or its last computation failed).
-        """
-        from .export import partition_to_bokeh
-
-        p = self.wait()
-        if p is None:
-            raise SplineCamError(f"there is no partition to export: {self.error or 'nothing computed yet'}")
-        options.setdefault("color_by", self.color_by)
-        options.setdefault("anchor_labels", self.anchor_labels)
-        return partition_to_bokeh(p, **options)
-
-    def save_html(self, path, **options) -> Path:
-        """Write the widget, as it is now, as one standalone HTML file that works offline.
-
-        The page runs the real front end with the current state embedded: drawing,
-        pan, zoom and the hover tooltip work without a kernel or a network.
-        ``options`` go to :func:`~splinecam_widget.export.html.widget_to_html`
-        (``title``, ``width``).  Returns the path written.
-
-        Raises
-        ------
-        SplineCamError
-            If the widget has no partition yet (or its last computation failed).
-        """
-        from .export.html import save_widget_html
-
-        self.wait()
-        return save_widget_html(self, path, **options)
-
-    def wait(self, timeout: float | None = None):
-        """Block until every requested computation has finished; return :attr:`partition`.
-
-        Raises
-        ------
-        TimeoutError
-            If the computations are still running after ``timeout`` seconds.
-        """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._lock:
-            while self._pending is not None or self._busy:
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise TimeoutError(f"the partition is still being computed after {timeout} s")
-                self._wake.wait(left)
-        return self._partition
 
     @anywidget.experimental.command
     def _input_slope(self, msg: dict, buffers: list):
@@ -447,10 +307,9 @@ class SplineCamWidget(anywidget.AnyWidget):
             return {"region": region, "shape": [0], "kind": "vector", "error": str(exc)}, []
         response = {"region": region, "shape": list(slope.shape), "kind": "vector"}
         out = [np.ascontiguousarray(slope, dtype="<f4").tobytes()]
-        images = slope_images(slope)
+        images = slope_images(slope, self._image_layout)
         if images is not None:
             rgba, scales = images
             response.update(kind="image", image_shape=list(rgba.shape[1:3]), scales=scales.tolist())
             out.append(rgba.tobytes())
         return response, out
-

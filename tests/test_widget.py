@@ -10,7 +10,7 @@ import torch
 from engine_checks import mlp
 from ipywidgets.widgets.widget import _remove_buffers
 
-import splinecam_widget.widget as widget_module
+import splinecam_widget.widget_worker as widget_module
 from splinecam_widget import Slice, SplineCamError, partition
 from splinecam_widget.encoding import decode_geometry
 from splinecam_widget.widget import SplineCamWidget

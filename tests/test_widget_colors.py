@@ -8,7 +8,8 @@ import torch
 from engine_checks import mlp
 
 from splinecam_widget import Slice, SplineCamError, partition
-from splinecam_widget.colors import MODES, centroid_outputs, region_colors, slope_images
+from splinecam_widget.colors import MODES, centroid_outputs, region_colors
+from splinecam_widget.images import image_layout, input_images, slope_images
 
 ANCHORS = np.array([[-1.0, -1.0], [1.0, -1.0], [0.0, 1.0]])
 
@@ -86,11 +87,38 @@ def test_unknown_mode_names_the_modes():
 
 def test_slope_images_for_grey_and_rgb_inputs_and_none_for_vectors():
     rng = np.random.default_rng(0)
-    rgba, scales = slope_images(rng.normal(size=(10, 1, 8, 6)))
+    rgba, scales = slope_images(rng.normal(size=(10, 1, 8, 6)), image_layout((1, 8, 6)))
     assert rgba.shape == (10, 8, 6, 4) and scales.shape == (10,)
-    rgba, _ = slope_images(rng.normal(size=(2, 3, 5, 5)))
+    rgba, _ = slope_images(rng.normal(size=(2, 3, 5, 5)), image_layout((3, 5, 5)))
     assert rgba.shape == (2, 5, 5, 4)
-    assert slope_images(rng.normal(size=(3, 784))) is None
+    assert image_layout((784,)) is None and slope_images(rng.normal(size=(3, 784)), None) is None
+    # flat inputs become images when the user names their shape
+    assert image_layout((64,), (8, 8)) == (1, 8, 8)
+    rgba, _ = slope_images(rng.normal(size=(3, 64)), image_layout((64,), (8, 8)))
+    assert rgba.shape == (3, 8, 8, 4)
     # zero slope is the neutral middle colour
-    flat, _ = slope_images(np.zeros((1, 4, 4)))
+    flat, _ = slope_images(np.zeros((1, 4, 4)), image_layout((4, 4)))
     assert np.all(flat[0, :, :, :3] == flat[0, 0, 0, :3])
+
+
+def test_image_layout_refuses_a_shape_of_another_size_or_too_many_channels():
+    with pytest.raises(SplineCamError, match="image_shape"):
+        image_layout((64,), (8, 9))
+    with pytest.raises(SplineCamError, match="image_shape"):
+        image_layout((32,), (2, 4, 4))
+    assert image_layout((5, 4, 4)) is None  # five channels: not a picture
+
+
+def test_input_images_share_one_grey_scale_and_keep_colour_channels():
+    x = np.stack([np.zeros((4, 4)), np.full((4, 4), 0.5), np.ones((4, 4))])
+    rgba = input_images(x, (1, 4, 4))
+    assert rgba.shape == (3, 4, 4, 4) and np.all(rgba[..., 3] == 255)
+    assert [int(rgba[i, 0, 0, 0]) for i in range(3)] == [0, 128, 255]
+    assert np.all(rgba[..., 0] == rgba[..., 1])  # grey
+    red = np.zeros((1, 3, 2, 2))
+    red[0, 0] = 1.0
+    assert rgba_of(input_images(red, (3, 2, 2))) == [255, 0, 0]
+
+
+def rgba_of(images):
+    return [int(c) for c in images[0, 0, 0, :3]]

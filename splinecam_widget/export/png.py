@@ -45,13 +45,15 @@ def stamp_segments(image: np.ndarray, starts: np.ndarray, ends: np.ndarray, radi
 
 
 def render_partition(partition, color_by: str = "slope", width: int = 800, scale: float = 1.0, edges: bool = True,
-                     boundary: bool = True, anchors: bool = True) -> np.ndarray:
+                     boundary: bool = True, anchors: bool = True, value_range=None) -> np.ndarray:
     """Rasterise the partition: ``(H, W, 3)`` uint8, ``W = width * scale``.
 
     Each pixel takes the colour of the region holding its centre (exact point
     location) — in the ``"class"`` mode the class of the pixel itself, from its
     region's affine map; region edges darken the pixels where the region changes;
-    the decision boundary and the anchors are drawn on top.
+    the decision boundary and the anchors are drawn on top.  ``value_range`` fixes
+    the colour bar of the ``"slope"`` and ``"output"`` modes (see
+    :func:`~splinecam_widget.colors.region_colors`).
     """
     frame = Frame.around(partition.slice.domain, width * scale)
     pixels_wide, pixels_high = frame.width, frame.height
@@ -67,7 +69,7 @@ def render_partition(partition, color_by: str = "slope", width: int = 800, scale
         palette = class_palette()
         image[inside] = palette[cls % len(palette)]
     else:
-        image[inside] = region_colors(partition, color_by).fill[region[inside], :3]
+        image[inside] = region_colors(partition, color_by, value_range=value_range).fill[region[inside], :3]
     if edges:
         change = np.zeros_like(inside)
         change[:, 1:] |= region[:, 1:] != region[:, :-1]

@@ -1,0 +1,80 @@
+"""A sequence of network checkpoints shown one at a time (the widget's checkpoint slider).
+
+Checkpoints are modules, or state dicts loaded into a private copy of one model:
+the user's model and state dicts are never modified.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+
+import torch
+
+from .errors import SplineCamError
+
+
+class Checkpoints:
+    """Validated checkpoints with their labels.
+
+    Parameters
+    ----------
+    checkpoints : sequence of torch.nn.Module or state dicts
+        The networks in order (e.g. one per epoch).  State dicts need ``model``.
+    model : torch.nn.Module, optional
+        The architecture the state dicts are loaded into (a private copy of it).
+    labels : sequence of str, optional
+        One label per checkpoint (default ``"checkpoint 0"``, ...).
+    """
+
+    def __init__(self, checkpoints, model=None, labels=None):
+        if isinstance(checkpoints, (torch.nn.Module, Mapping, str, bytes)) or not isinstance(checkpoints, Sequence):
+            raise SplineCamError("checkpoints must be a list of modules or state dicts (one per checkpoint)")
+        if len(checkpoints) == 0:
+            raise SplineCamError("checkpoints is empty: pass at least one module or state dict")
+        self._items = list(checkpoints)
+        self._template = model
+        for i, item in enumerate(self._items):
+            if isinstance(item, Mapping):
+                if not isinstance(model, torch.nn.Module):
+                    raise SplineCamError(
+                        f"checkpoint {i} is a state dict: pass the model whose architecture it belongs to"
+                    )
+                self._load(i)  # refuse missing or unexpected keys and wrong shapes now
+            elif not isinstance(item, torch.nn.Module):
+                raise SplineCamError(f"checkpoint {i} must be a torch.nn.Module or a state dict, got {type(item).__name__}")
+        if labels is None:
+            labels = [f"checkpoint {i}" for i in range(len(self._items))]
+        labels = [str(label) for label in labels]
+        if len(labels) != len(self._items):
+            raise SplineCamError(f"checkpoint_labels has {len(labels)} labels for {len(self._items)} checkpoints")
+        self.labels = labels
+        self._cached: tuple[int, torch.nn.Module] | None = None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def index(self, i) -> int:
+        """``i`` as a checkpoint index in ``0 .. len - 1`` (negative counts from the end)."""
+        n = len(self._items)
+        if not isinstance(i, int) or not -n <= i < n:
+            raise SplineCamError(f"checkpoint must be an integer index in 0..{n - 1}, got {i!r}")
+        return i % n
+
+    def model(self, i: int) -> torch.nn.Module:
+        """The network of checkpoint ``i`` (a module; the same object while ``i`` stays current)."""
+        i = self.index(i)
+        item = self._items[i]
+        if isinstance(item, torch.nn.Module):
+            return item
+        if self._cached is None or self._cached[0] != i:
+            self._cached = (i, self._load(i))
+        return self._cached[1]
+
+    def _load(self, i: int) -> torch.nn.Module:
+        copied = copy.deepcopy(self._template)
+        try:
+            copied.load_state_dict(self._items[i], strict=True)
+        except (RuntimeError, KeyError, TypeError) as exc:
+            raise SplineCamError(f"checkpoint {i} does not fit the model: {exc}") from None
+        return copied

@@ -1,0 +1,194 @@
+"""Several networks on one slice, side by side: linked viewports, one colour scale, statistics.
+
+:func:`compare` returns a :class:`Comparison`, an ipywidgets box holding one
+:class:`~splinecam_widget.SplineCamWidget` per network.  The front ends share
+their camera live (``link_group``); dragging an anchor in one view moves it in all;
+the ``"slope"`` and ``"output"`` colour bars span the union of every view's values;
+a statistics row under each view updates with each new partition.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import uuid
+
+import ipywidgets
+import numpy as np
+
+from .errors import SplineCamError
+from .stats import PartitionStats
+from .widget import SplineCamWidget
+
+STATS_ROWS = ("n_regions", "regions_per_unit_area", "area_median", "vertices_mean", "eccentricity_mean",
+              "edge_length", "boundary_length")
+
+
+def compare(models, anchors, names=None, *, columns: int | None = None, height: int = 360, **options) -> "Comparison":
+    """Show several networks on the same slice, side by side.
+
+    Parameters
+    ----------
+    models : sequence of torch.nn.Module
+        Networks taking the same inputs (e.g. a narrow-deep and a wide-shallow MLP).
+    anchors : array-like or torch.Tensor, shape (3, *input_shape)
+        The three inputs the shared slice passes through.
+    names : sequence of str, optional
+        Titles of the views (default: the models' class names).
+    columns : int, optional
+        Views per row (default: all in one row, at most 3).
+    height : int
+        Height of each canvas in CSS pixels.
+    **options
+        Passed to every :class:`~splinecam_widget.SplineCamWidget` (``color_by``,
+        ``domain``, ``levels``, ``max_regions``, ``image_shape``, ...).
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> cmp = compare([deep, wide], X[:3], names=["deep", "wide"], color_by="class")
+    >>> cmp                      # the views, in the notebook
+    >>> print(cmp.stats_table())  # regions, density, areas, ... per network
+    """
+    return Comparison(models, anchors, names, columns=columns, height=height, **options)
+
+
+class Comparison(ipywidgets.VBox):
+    """Views of several networks on one slice (see :func:`compare`).
+
+    Attributes
+    ----------
+    widgets : list of SplineCamWidget
+        One view per network, in order.
+    names : list of str
+        Their titles.
+    """
+
+    def __init__(self, models, anchors, names=None, *, columns=None, height=360, **options):
+        models = list(models)
+        if len(models) < 2:
+            raise SplineCamError(f"compare needs at least two models, got {len(models)}")
+        names = [type(m).__name__ for m in models] if names is None else [str(n) for n in names]
+        if len(names) != len(models):
+            raise SplineCamError(f"names has {len(names)} entries for {len(models)} models")
+        columns = min(len(models), 3) if columns is None else int(columns)
+        if columns < 1:
+            raise SplineCamError(f"columns must be a positive integer, got {columns!r}")
+        group = f"splinecam-compare-{uuid.uuid4().hex}"
+        self.names = names
+        self.widgets = [SplineCamWidget(m, anchors, height=height, link_group=group, **options) for m in models]
+        self._lock = threading.Lock()
+        self._syncing = False
+        self._stats_rows = [ipywidgets.HTML(value="<i>computing…</i>") for _ in models]
+        cells = [
+            ipywidgets.VBox([ipywidgets.HTML(value=f"<b>{html.escape(name)}</b>"), w, row])
+            for name, w, row in zip(names, self.widgets, self._stats_rows)
+        ]
+        grid = ipywidgets.GridBox(cells, layout=ipywidgets.Layout(grid_template_columns=f"repeat({columns}, 1fr)",
+                                                                  grid_gap="8px"))
+        super().__init__([grid])
+        for w in self.widgets:
+            w.observe(self._new_anchors, names="anchors")
+            w.observe(self._new_mode, names="color_by")
+            w.on_partition(self._drawn)
+
+    # --- keeping the views together ---------------------------------------------------
+    def _follow(self, source, name: str, value) -> None:
+        with self._lock:
+            if self._syncing:
+                return
+            self._syncing = True
+        try:
+            for w in self.widgets:
+                if w is not source:
+                    setattr(w, name, value)
+        finally:
+            self._syncing = False
+
+    def _new_anchors(self, change) -> None:
+        source = change["owner"]
+        if source._dragged:  # dragged in that view's front end: the same plane, the handle moves in every view
+            self._follow(source, "anchors_2d", source.anchors_2d)
+        else:  # set from Python (e.g. a data point used as anchor): a new plane for every view
+            self._follow(source, "anchors", change["new"])
+
+    def _new_mode(self, change) -> None:
+        self._follow(change["owner"], "color_by", change["new"])
+        self._share_color_range()
+
+    def _drawn(self, widget, partition) -> None:
+        """A view drew a new partition: refresh its statistics and the shared colour scale."""
+        self._stats_rows[self.widgets.index(widget)].value = _stats_html(partition.stats())
+        self._share_color_range()
+
+    def _share_color_range(self) -> None:
+        from .export.frames import shared_color_range
+
+        with self._lock:
+            mode = self.widgets[0].color_by
+            drawn = [w.partition for w in self.widgets if w.partition is not None]
+            shared = shared_color_range(drawn, mode) if drawn else None
+            for w in self.widgets:
+                if w.color_range != shared:
+                    w.color_range = shared
+
+    # --- public API ---------------------------------------------------------------------
+    @property
+    def color_by(self) -> str:
+        """Colour mode of every view."""
+        return self.widgets[0].color_by
+
+    @color_by.setter
+    def color_by(self, mode: str) -> None:
+        self.widgets[0].color_by = mode
+
+    @property
+    def anchors(self) -> np.ndarray:
+        """The shared anchors (set them to move every view to another slice)."""
+        return self.widgets[0].anchors
+
+    @anchors.setter
+    def anchors(self, anchors) -> None:
+        self.widgets[0].anchors = anchors
+
+    def show_data(self, X, y=None, max_distance: float | None = None, max_points: int = 5000) -> None:
+        """Draw dataset points in every view (see :meth:`SplineCamWidget.show_data`)."""
+        for w in self.widgets:
+            w.show_data(X, y, max_distance=max_distance, max_points=max_points)
+
+    def wait(self, timeout: float | None = None) -> list:
+        """Block until every view has finished computing; return their partitions."""
+        return [w.wait(timeout) for w in self.widgets]
+
+    def stats(self) -> dict[str, PartitionStats]:
+        """Statistics of each view's current partition, by name (waits for running computations)."""
+        partitions = self.wait()
+        missing = [name for name, p in zip(self.names, partitions) if p is None]
+        if missing:
+            errors = "; ".join(f"{n}: {w.error}" for n, w in zip(self.names, self.widgets) if w.partition is None)
+            raise SplineCamError(f"no partition yet for {', '.join(missing)} ({errors})")
+        return {name: p.stats() for name, p in zip(self.names, partitions)}
+
+    def stats_table(self, rows=STATS_ROWS) -> str:
+        """A text table: one row per statistic (names of :class:`PartitionStats` fields), one column per network."""
+        table = {name: s.as_dict() for name, s in self.stats().items()}
+        unknown = [r for r in rows if r not in next(iter(table.values()))]
+        if unknown:
+            raise SplineCamError(f"unknown statistics {unknown}; known: {', '.join(next(iter(table.values())))}")
+        cells = [["", *table]] + [[r, *(_number(table[n][r]) for n in table)] for r in rows]
+        widths = [max(len(row[c]) for row in cells) for c in range(len(cells[0]))]
+        return "\n".join("  ".join(cell.rjust(w) if c else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths)))
+                         for row in cells)
+
+
+def _number(value) -> str:
+    return f"{value:,}" if isinstance(value, (int, np.integer)) else f"{value:.4g}"
+
+
+def _stats_html(s: PartitionStats) -> str:
+    parts = [f"{s.n_regions:,} regions", f"{s.regions_per_unit_area:.4g} per unit²", f"median area {s.area_median:.3g}",
+             f"{s.vertices_mean:.2f} vertices", f"boundary length {s.boundary_length:.4g}"]
+    return f"<span style='font-size: 12px'>{' · '.join(parts)}</span>"

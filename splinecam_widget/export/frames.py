@@ -1,0 +1,70 @@
+"""Frames of several partitions of one slice (e.g. training checkpoints): animated GIF or PNG sequence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..colors import color_range
+from ..errors import SplineCamError
+from .png import encode_png, render_partition
+
+
+def shared_color_range(partitions, color_by: str) -> tuple[float, float] | None:
+    """The union of the partitions' colour-bar ranges in mode ``color_by`` (None for modes without a bar)."""
+    ranges = [r for r in (color_range(p, color_by) for p in partitions) if r is not None]
+    if not ranges:
+        return None
+    return min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
+
+
+def render_frames(partitions, labels, color_by: str = "pattern", width: int = 600, scale: float = 1.0,
+                  **options) -> list[np.ndarray]:
+    """One ``(H, W, 3)`` uint8 picture per partition, on one colour scale, its label in the top-left corner.
+
+    ``options`` go to :func:`~splinecam_widget.export.png.render_partition`.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    value_range = shared_color_range(partitions, color_by)
+    font = ImageFont.load_default(size=max(10, round(14 * scale)))
+    frames = []
+    for p, label in zip(partitions, labels):
+        image = Image.fromarray(render_partition(p, color_by=color_by, width=width, scale=scale,
+                                                 value_range=value_range, **options))
+        draw = ImageDraw.Draw(image)
+        pad = round(4 * scale)
+        box = draw.textbbox((2 * pad, 2 * pad), str(label), font=font)
+        draw.rectangle((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), fill=(255, 255, 255), outline=(60, 60, 60))
+        draw.text((2 * pad, 2 * pad), str(label), fill=(0, 0, 0), font=font)
+        frames.append(np.asarray(image))
+    return frames
+
+
+def save_frames(frames, path, duration: float = 0.6) -> list[Path]:
+    """Write pictures as one animated GIF (``path`` ends in ``.gif``) or numbered PNGs (``.png``).
+
+    ``name.png`` becomes ``name_000.png``, ``name_001.png``, ...  ``duration`` is the
+    seconds each GIF frame shows; the GIF loops.  Returns the paths written.
+    """
+    from PIL import Image
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".gif":
+        if not (np.isfinite(duration) and duration > 0):
+            raise SplineCamError(f"duration must be a positive number of seconds, got {duration!r}")
+        images = [Image.fromarray(frame) for frame in frames]
+        # one adaptive palette per frame; no dithering keeps region fills flat
+        paletted = [image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+                    for image in images]
+        paletted[0].save(path, save_all=True, append_images=paletted[1:], duration=round(duration * 1000), loop=0,
+                         optimize=False)
+        return [path]
+    if suffix == ".png":
+        paths = [path.with_name(f"{path.stem}_{i:03d}.png") for i in range(len(frames))]
+        for frame, out in zip(frames, paths):
+            out.write_bytes(encode_png(frame))
+        return paths
+    raise SplineCamError(f"cannot tell the frame format from {path.name!r}: use a .gif or .png file name")
