@@ -154,6 +154,16 @@ class Comparison(ipywidgets.VBox):
     def anchors(self, anchors) -> None:
         self.widgets[0].anchors = anchors
 
+    @property
+    def view(self):
+        """The visible rectangle ``[u0, v0, u1, v1]`` of the views (None: the whole domain)."""
+        return self.widgets[0].view
+
+    @view.setter
+    def view(self, view) -> None:
+        for w in self.widgets:
+            w.view = view
+
     def show_data(self, X, y=None, max_distance: float | None = None, max_points: int = 5000) -> None:
         """Draw dataset points in every view (see :meth:`SplineCamWidget.show_data`)."""
         for w in self.widgets:

@@ -51,6 +51,15 @@ def test_the_slope_colour_bar_spans_every_view(cmp):
     assert cmp.widgets[0].color_by == "output" and cmp.widgets[0].color_range is not None
 
 
+def test_setting_the_view_zooms_every_view(cmp, models):
+    cmp.view = [-0.5, -0.25, 0.5, 0.25]
+    cmp.wait(60)
+    window = Slice.from_anchors(ANCHORS).with_domain([[-0.5, -0.25], [0.5, -0.25], [0.5, 0.25], [-0.5, 0.25]])
+    for w, m in zip(cmp.widgets, models):
+        assert w.view == [-0.5, -0.25, 0.5, 0.25] and w.partition.n_regions == partition(m, window).n_regions
+    assert cmp.view == [-0.5, -0.25, 0.5, 0.25]
+
+
 def test_an_anchor_dragged_in_one_view_moves_in_all(cmp, models):
     moved = [list(p) for p in cmp.widgets[0].anchors_2d]
     moved[1] = [moved[1][0] + 0.3, moved[1][1] - 0.2]
