@@ -71,6 +71,19 @@ export class Camera {
   }
 
   /**
+   * Centre on a plane point at a zoom.
+   *
+   * @param {number} cu
+   * @param {number} cv
+   * @param {number} scale  CSS pixels per plane unit
+   */
+  lookAt(cu, cv, scale) {
+    this.cu = cu;
+    this.cv = cv;
+    this.scale = scale;
+  }
+
+  /**
    * Move the picture by a drag of (dx, dy) CSS pixels.
    *
    * @param {number} dx

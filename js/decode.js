@@ -34,6 +34,7 @@
  * @property {string[]} [colors]      colour-bar stops, low to high
  * @property {number} [min]           colour-bar value at the first stop
  * @property {number} [max]           colour-bar value at the last stop
+ * @property {boolean} [dots]         round swatches (data points; set by the front end)
  */
 
 /**
@@ -49,7 +50,7 @@
  * A typed array over the bytes of a DataView, copying only when the view is not aligned.
  * Python sends empty arrays as null: they decode to empty arrays.
  *
- * @template {Float32Array | Int32Array | Int16Array | Uint32Array | Uint8Array} T
+ * @template {Float64Array | Float32Array | Int32Array | Int16Array | Uint32Array | Uint8Array} T
  * @param {DataView | ArrayBuffer | Uint8Array | null} data
  * @param {{ new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T, BYTES_PER_ELEMENT: number }} Type
  * @returns {T}

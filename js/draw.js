@@ -1,7 +1,10 @@
 // Drawing: the exact picture (regions, edges, domain, decision boundary) and the overlay
-// (anchor handles, hovered region), plus a transformed copy of the last picture for pan/zoom.
+// (hovered region, data points, anchor thumbnails and handles), plus a transformed copy of
+// the last picture for pan/zoom.
 
 import { PixelBuffer, fillPolygons, drawEdges } from "./raster.js";
+import { drawData } from "./data.js";
+import { drawThumbnails } from "./thumbnails.js";
 
 /** @typedef {import("./decode.js").Geometry} Geometry */
 /** @typedef {import("./decode.js").Style} Style */
@@ -177,10 +180,14 @@ function drawBoundary(ctx, geometry, camera, theme) {
  * @property {number} active    anchor being dragged or hovered, -1 if none
  * @property {Geometry | null} geometry
  * @property {number} region    hovered region, -1 if none
+ * @property {import("./data.js").DataSet | null} data  data points to draw, or null
+ * @property {number} sample    hovered or pinned data point, -1 if none
+ * @property {HTMLCanvasElement[] | null} thumbnails  the anchors' pictures, or null
  */
 
 /**
- * Anchor handles and the outline of the hovered region, on the transparent overlay canvas.
+ * The outline of the hovered region, data points, anchor thumbnails and handles, on the
+ * transparent overlay canvas.
  *
  * @param {CanvasRenderingContext2D} ctx  in CSS pixel units (already scaled by the device ratio)
  * @param {number} width
@@ -207,10 +214,12 @@ export function drawOverlay(ctx, width, height, state, camera, theme) {
     ctx.stroke();
     ctx.setLineDash([]);
   }
+  if (state.data) drawData(ctx, state.data, state.sample, camera, theme);
+  const handles = state.anchors.map(([u, v]) => camera.toScreen(u, v));
+  if (state.thumbnails) drawThumbnails(ctx, state.thumbnails, handles, width, height, theme);
   ctx.font = `600 12px ${theme.font}`;
   ctx.textBaseline = "middle";
-  state.anchors.forEach(([u, v], i) => {
-    const [x, y] = camera.toScreen(u, v);
+  handles.forEach(([x, y], i) => {
     const r = i === state.active ? 9 : 7;
     ctx.beginPath();
     ctx.arc(x, y, r, 0, 2 * Math.PI);

@@ -1,4 +1,5 @@
-// Legend (classes, layers) or colour bar (slope, output) of the current colour mode.
+// Legend: the colour mode's classes or layers, or its colour bar (slope, output); below it,
+// the labels of the data points when they are drawn.
 
 import { fmt } from "./tooltip.js";
 
@@ -6,28 +7,39 @@ import { fmt } from "./tooltip.js";
 
 /**
  * @param {HTMLElement} el
- * @param {Legend | null} legend
+ * @param {Array<Legend | null>} legends  blocks, top to bottom; null ones are skipped
  */
-export function renderLegend(el, legend) {
+export function renderLegend(el, legends) {
   el.replaceChildren();
-  el.style.display = legend ? "block" : "none";
-  if (!legend) return;
+  const shown = legends.filter((legend) => legend !== null);
+  el.style.display = shown.length ? "block" : "none";
+  for (const legend of shown) renderBlock(el, legend);
+}
+
+/**
+ * @param {HTMLElement} el
+ * @param {Legend} legend
+ */
+function renderBlock(el, legend) {
   const title = document.createElement("div");
   title.className = "scw-legend-title";
   title.textContent = legend.title;
   el.append(title);
   if (legend.kind === "categorical") {
+    const list = document.createElement("div");
+    if (legend.dots) list.className = "scw-legend-dots";
     for (const item of legend.items ?? []) {
       const row = document.createElement("div");
       row.className = "scw-legend-item";
       const swatch = document.createElement("span");
-      swatch.className = "scw-swatch";
+      swatch.className = legend.dots ? "scw-swatch scw-dot" : "scw-swatch";
       swatch.style.background = item.color;
       const label = document.createElement("span");
       label.textContent = item.label;
       row.append(swatch, label);
-      el.append(row);
+      list.append(row);
     }
+    el.append(list);
     return;
   }
   const bar = document.createElement("div");

@@ -1,12 +1,15 @@
-// Tooltip: what the hovered region computes, laid out as a small table, and the full
-// input-space slope when Python sends it.
+// Tooltip: what the hovered region computes, laid out as a small table, the full
+// input-space slope when Python sends it, and the hovered or pinned data point.
 
 import { outputsAt } from "./decode.js";
+import { rgbaCanvas } from "./thumbnails.js";
 
 /** @typedef {import("./decode.js").Geometry} Geometry */
 
 /** Outputs shown in full; with more, the rows with the largest values at the cursor. */
 export const MAX_ROWS = 8;
+/** Longer side of a data point's picture in its menu (CSS pixels). */
+const SAMPLE_IMAGE_SIZE = 64;
 
 /**
  * @typedef {object} RegionInfo
@@ -163,15 +166,11 @@ export function renderSlope(el, res, buffers) {
   box.append(h("div", "scw-tt-caption", `input-space slope of region ${res.region} (${K} × ${inner.join("×")})`));
   if (res.kind === "image" && res.image_shape && buffers[1]) {
     const [H, W] = res.image_shape;
-    const rgba = new Uint8ClampedArray(buffers[1].buffer, buffers[1].byteOffset, buffers[1].byteLength);
+    const { buffer, byteOffset } = buffers[1];
     const grid = h("div", "scw-tt-images");
     for (let k = 0; k < K; k++) {
       const cell = h("figure", "scw-tt-image");
-      const canvas = h("canvas");
-      canvas.width = W;
-      canvas.height = H;
-      const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
-      ctx.putImageData(new ImageData(rgba.slice(k * H * W * 4, (k + 1) * H * W * 4), W, H), 0, 0);
+      const canvas = rgbaCanvas(new Uint8Array(buffer, byteOffset + k * H * W * 4, H * W * 4), W, H);
       cell.append(canvas, h("figcaption", "", `${k}  ±${fmt(res.scales?.[k] ?? 0)}`));
       grid.append(cell);
     }
@@ -189,6 +188,64 @@ export function renderSlope(el, res, buffers) {
     table.append(tr);
   }
   box.append(table);
+}
+
+/**
+ * @typedef {object} SampleInfo
+ * @property {number} row             row of the point in the user's array
+ * @property {{ label: string, color: string } | null} label  null when unlabelled
+ * @property {number} distance        to the plane, in input space
+ */
+
+/**
+ * @typedef {object} SampleMenu  what a pinned data point offers
+ * @property {string[]} anchorLabels
+ * @property {HTMLCanvasElement | null} image  picture of the point (image inputs)
+ * @property {string | null} error    why the last "use as" failed
+ * @property {boolean} busy           a "use as" request is on its way
+ * @property {(anchor: number) => void} onUse
+ */
+
+/**
+ * Fill the tooltip with a data point; pinned, with its picture and one "use as" button per anchor.
+ *
+ * @param {HTMLElement} el
+ * @param {SampleInfo} info
+ * @param {SampleMenu | null} menu  null while only hovered
+ */
+export function renderSampleTip(el, info, menu) {
+  el.replaceChildren();
+  const head = h("div", "scw-tt-head");
+  head.append(h("b", "", `sample ${info.row}`));
+  if (menu) head.append(h("span", "scw-tt-pin", "pinned · click it again to close"));
+  const label = h("div", "scw-tt-label");
+  if (info.label) {
+    const dot = h("span", "scw-swatch scw-dot");
+    dot.style.background = info.label.color;
+    label.append(dot, `label ${info.label.label}`);
+  } else {
+    label.textContent = "unlabelled";
+  }
+  el.append(head, label, h("div", "scw-tt-distance", `distance to plane ${fmt(info.distance)}`));
+  if (!menu) return;
+  if (menu.image) {
+    const k = SAMPLE_IMAGE_SIZE / Math.max(menu.image.width, menu.image.height);
+    menu.image.style.width = `${Math.round(menu.image.width * k)}px`;
+    menu.image.style.height = `${Math.round(menu.image.height * k)}px`;
+    const figure = h("div", "scw-tt-sample-image");
+    figure.append(menu.image);
+    el.append(figure);
+  }
+  const buttons = h("div", "scw-tt-uses");
+  menu.anchorLabels.forEach((name, i) => {
+    const button = h("button", "scw-tt-button", `use as ${name}`);
+    button.type = "button";
+    button.disabled = menu.busy;
+    button.addEventListener("click", () => menu.onUse(i), { once: true });
+    buttons.append(button);
+  });
+  el.append(buttons);
+  if (menu.error) el.append(h("div", "scw-tt-error", menu.error));
 }
 
 /**

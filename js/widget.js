@@ -1,13 +1,18 @@
-// SplineCamWidget front end: wires the model's traits to the camera, the drawing,
-// the hit test, the interaction and the tooltip. No geometry is computed here.
+// SplineCamWidget front end: wires the model's traits to the camera, the drawing, the hit
+// test, the interaction, the tooltip, the checkpoint slider and the linked viewports. No
+// geometry is computed here.
 
 import { decodeGeometry, decodeStyle } from "./decode.js";
+import { decodeData, dataLegend } from "./data.js";
+import { decodeAnchorImages } from "./thumbnails.js";
 import { Camera, boundsOf } from "./camera.js";
 import { SceneRenderer, drawOverlay } from "./draw.js";
 import { RegionIndex, handleAt } from "./pick.js";
 import { attachInteraction } from "./interact.js";
-import { regionInfo, renderTooltip, renderSlope, placeTooltip } from "./tooltip.js";
+import { Tips } from "./tips.js";
 import { renderLegend } from "./legend.js";
+import { attachCheckpointSlider } from "./controls.js";
+import { Link } from "./link.js";
 import { createLayout } from "./layout.js";
 import { readTheme } from "./theme.js";
 import { throttle, debounce } from "./timing.js";
@@ -22,6 +27,11 @@ import { throttle, debounce } from "./timing.js";
  * @property {{ state: string, message: string, layer: number, n_layers: number, n_regions: number }} status
  * @property {string | null} error
  * @property {number} height
+ * @property {any} data            data points near the plane (see data.js), or null
+ * @property {any} anchor_images   { shape: [h, w], rgba: [3 buffers] } pictures of the anchors, or null
+ * @property {number} checkpoint   checkpoint shown; the slider sets it
+ * @property {string[]} checkpoint_labels  one per checkpoint (slider shown from 2)
+ * @property {string} link_group   views of models with the same non-empty group share their camera
  */
 
 /** Pointer moves closer than this (CSS px) to a handle grab it. */
@@ -45,6 +55,10 @@ function render({ model, el, experimental }) {
   const overlayCtx = /** @type {CanvasRenderingContext2D} */ (layout.overlay.getContext("2d"));
   const camera = new Camera(1, model.get("height"));
   let theme = readTheme(layout.root);
+  const updateTheme = () => {
+    theme = readTheme(layout.root); // CSS variables resolve only once the output is in the page
+    layout.root.style.colorScheme = theme.dark ? "dark" : "light"; // the slider and buttons follow it
+  };
   let dpr = window.devicePixelRatio || 1;
 
   /** @type {import("./decode.js").Geometry | null} */
@@ -53,14 +67,16 @@ function render({ model, el, experimental }) {
   let style = null;
   /** @type {RegionIndex | null} */
   let index = null;
+  /** @type {import("./data.js").DataSet | null} */
+  let data = null;
+  /** @type {HTMLCanvasElement[] | null} */
+  let thumbnails = null;
   /** plane frame the camera was last fitted to; null = fit on the next geometry */
   let fittedFrame = /** @type {number | null} */ (null);
   /** @type {Array<[number, number]>} */
   let anchors = model.get("anchors_2d").map(([u, v]) => [u, v]);
   let dragging = -1;
   let hoverAnchor = -1;
-  /** @type {{ u: number, v: number, x: number, y: number, region: number, pinned: boolean } | null} */
-  let tip = null;
   /** @type {string | null} JSON of the last view this view sent, to recognise its echo */
   let sentView = null;
   const aborts = new AbortController();
@@ -77,6 +93,7 @@ function render({ model, el, experimental }) {
       layout.root.dataset.drawnSeq = String(geometry ? geometry.seq : -1);
       layout.root.dataset.drawMs = renderer.lastMs.toFixed(1);
     }
+    layout.root.dataset.view = JSON.stringify(camera.visibleRect()); // for automation: the plane window shown
     wantExact = wantPreview = false;
     paintOverlay();
   };
@@ -89,9 +106,14 @@ function render({ model, el, experimental }) {
   const paintOverlay = () => {
     overlayCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
     drawOverlay(overlayCtx, camera.width, camera.height,
-      { anchors, labels: model.get("anchor_labels"), active: dragging >= 0 ? dragging : hoverAnchor, geometry, region: tip ? tip.region : -1 },
+      {
+        anchors, labels: model.get("anchor_labels"), active: dragging >= 0 ? dragging : hoverAnchor,
+        geometry, region: tips.region, data: shownData(), sample: tips.sample, thumbnails,
+      },
       camera, theme);
   };
+  /** the data points, when they belong to the plane on screen */
+  const shownData = () => (data && geometry && data.frame === geometry.frame && data.n > 0 ? data : null);
   const settleExact = debounce(() => schedule("exact"), 120);
   const cameraMoved = () => {
     if (renderer.lastMs <= LIVE_REDRAW_MS) schedule("exact");
@@ -104,7 +126,7 @@ function render({ model, el, experimental }) {
   // --- sizing and theme ----------------------------------------------------------------
   const resize = () => {
     dpr = window.devicePixelRatio || 1;
-    theme = readTheme(layout.root); // CSS variables resolve only once the output is in the page
+    updateTheme();
     const width = layout.root.clientWidth || 1;
     const height = model.get("height");
     layout.root.style.height = `${height}px`;
@@ -128,7 +150,7 @@ function render({ model, el, experimental }) {
   const resizeObserver = new ResizeObserver(resize);
   resizeObserver.observe(layout.root);
   const themeObserver = new MutationObserver(() => {
-    theme = readTheme(layout.root);
+    updateTheme();
     schedule("exact");
   });
   themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"] });
@@ -138,36 +160,57 @@ function render({ model, el, experimental }) {
   window.addEventListener("resize", onWindowResize);
 
   // --- trait changes -------------------------------------------------------------------
-  /** @type {string | null} a geometry or style the front end could not read */
-  let decodeError = null;
+  /** @type {Map<string, string>} why the front end could not read a trait, by trait */
+  const decodeErrors = new Map();
+  /**
+   * @template T
+   * @param {keyof Model} trait
+   * @param {string} what  the trait, in words
+   * @param {(raw: any) => T} decode
+   * @returns {T | null}
+   */
+  const read = (trait, what, decode) => {
+    try {
+      const value = decode(model.get(trait));
+      decodeErrors.delete(trait);
+      return value;
+    } catch (err) {
+      decodeErrors.set(trait, `the front end could not read ${what}: ${err}`);
+      return null;
+    }
+  };
   const onGeometry = () => {
     awaitingSince = -Infinity;
     if (dragging >= 0) anchorSync.call();
-    try {
-      geometry = decodeGeometry(model.get("geometry"));
-      decodeError = null;
-    } catch (err) {
-      geometry = null;
-      decodeError = `the front end could not read the partition: ${err}`;
-    }
+    geometry = read("geometry", "the partition", decodeGeometry);
     index = null;
     onStyle();
     if (geometry && (fittedFrame !== geometry.frame || fittedFrame === null) && model.get("view") === null) fitCamera();
-    updateStatus();
-    refreshTooltip();
+    tips.refresh();
     schedule("exact");
   };
   const onStyle = () => {
-    let s = null;
-    try {
-      s = decodeStyle(model.get("coloring"));
-    } catch (err) {
-      decodeError = `the front end could not read the colours: ${err}`;
-    }
+    const s = read("coloring", "the colours", decodeStyle);
     style = s && geometry && s.seq === geometry.seq && s.fill.length === geometry.nRegions ? s : null;
-    renderLegend(layout.legend, style ? style.legend : null);
+    showLegend();
     updateStatus();
     schedule("exact");
+  };
+  const onData = () => {
+    data = read("data", "the data points", decodeData);
+    showLegend();
+    updateStatus();
+    tips.refresh();
+    schedule("overlay");
+  };
+  const showLegend = () => {
+    const points = shownData();
+    renderLegend(layout.legend, [style ? style.legend : null, points ? dataLegend(points) : null]);
+  };
+  const onAnchorImages = () => {
+    thumbnails = read("anchor_images", "the anchor pictures", decodeAnchorImages);
+    updateStatus();
+    schedule("overlay");
   };
   const onAnchors = () => {
     if (dragging >= 0) return;
@@ -198,7 +241,7 @@ function render({ model, el, experimental }) {
     const fraction = computing ? (status.n_layers ? (status.layer + 1) / status.n_layers : 0.05) : 0;
     layout.progress.style.width = `${Math.round(fraction * 100)}%`;
     layout.progress.style.display = computing ? "block" : "none";
-    const error = model.get("error") ?? decodeError;
+    const error = model.get("error") ?? decodeErrors.values().next().value ?? null;
     layout.banner.textContent = error ?? "";
     layout.banner.style.display = error ? "block" : "none";
     layout.banner.classList.toggle("scw-warn", status.state === "budget");
@@ -216,6 +259,9 @@ function render({ model, el, experimental }) {
       updateStatus();
     }],
     ["change:height", onHeight],
+    ["change:data", onData],
+    ["change:anchor_images", onAnchorImages],
+    ["change:link_group", () => link.join(model.get("link_group") ?? "")],
   ];
   for (const [event, fn] of handlers) model.on(event, fn);
 
@@ -226,39 +272,14 @@ function render({ model, el, experimental }) {
     index ??= new RegionIndex(geometry.vertices, geometry.offsets);
     return index.regionAt(u - geometry.shift[0], v - geometry.shift[1]);
   };
-  /** @param {(() => void) | null} onSlope */
-  const showTooltip = (onSlope) => {
-    if (!tip || !geometry || tip.region < 0) {
-      layout.tooltip.style.display = "none";
-      return;
-    }
-    const info = regionInfo(geometry, tip.region, tip.u, tip.v);
-    renderTooltip(layout.tooltip, info, { pinned: tip.pinned, levels: geometry.levels, onSlope });
-    placeTooltip(layout.tooltip, tip.x, tip.y, camera.width, camera.height);
-  };
-  const refreshTooltip = () => {
-    if (!tip) return;
-    tip.region = regionAt(tip.u, tip.v);
-    const [x, y] = camera.toScreen(tip.u, tip.v);
-    Object.assign(tip, { x, y });
-    showTooltip(tip.pinned && geometry && !geometry.partial ? requestSlope : null);
-  };
-  const requestSlope = () => {
-    if (!tip || !geometry || tip.region < 0) return;
-    const { region } = tip;
-    const seq = geometry.seq;
-    experimental
-      .invoke("_input_slope", { region, seq }, { signal: aborts.signal })
-      .then(([res, buffers]) => {
-        if (tip && tip.pinned && tip.region === region && geometry && geometry.seq === seq) {
-          renderSlope(layout.tooltip, /** @type {any} */ (res), buffers);
-          placeTooltip(layout.tooltip, tip.x, tip.y, camera.width, camera.height);
-        }
-      })
-      .catch((err) => {
-        if (!aborts.signal.aborted) renderSlope(layout.tooltip, { region, shape: [0], kind: "vector", error: String(err) }, []);
-      });
-  };
+  const tips = new Tips(layout.tooltip, experimental, aborts.signal, {
+    camera,
+    geometry: () => geometry,
+    data: shownData,
+    regionAt,
+    anchorLabels: () => model.get("anchor_labels"),
+    changed: () => schedule("overlay"),
+  });
 
   // --- interaction ---------------------------------------------------------------------
   /** when the last anchor update was sent, until a geometry (or an error) comes back */
@@ -294,13 +315,15 @@ function render({ model, el, experimental }) {
     },
     onPan: (dx, dy) => {
       camera.panBy(dx, dy);
-      tip = null;
-      layout.tooltip.style.display = "none";
+      tips.close();
       cameraMoved();
+      share();
     },
     onZoom: (x, y, factor) => {
       camera.zoomAt(x, y, factor);
+      tips.place();
       cameraMoved();
+      share();
     },
     onCameraEnd: () => viewSync.call(),
     onHover: (x, y) => {
@@ -309,43 +332,43 @@ function render({ model, el, experimental }) {
         hoverAnchor = anchor;
         schedule("overlay");
       }
-      if (tip?.pinned) return;
-      const [u, v] = camera.toPlane(x, y);
-      const region = anchor >= 0 ? -1 : regionAt(u, v);
-      const changed = region !== (tip ? tip.region : -1);
-      tip = region >= 0 ? { u, v, x, y, region, pinned: false } : null;
-      showTooltip(null);
-      if (changed) schedule("overlay");
+      tips.hover(x, y, anchor >= 0);
     },
     onLeave: () => {
       hoverAnchor = -1;
-      if (!tip?.pinned) {
-        tip = null;
-        layout.tooltip.style.display = "none";
-      }
+      tips.leave();
       schedule("overlay");
     },
-    onClick: (x, y) => {
-      const [u, v] = camera.toPlane(x, y);
-      const region = regionAt(u, v);
-      const unpin = region < 0 || (tip !== null && tip.pinned && tip.region === region);
-      tip = unpin ? null : { u, v, x, y, region, pinned: true };
-      showTooltip(null);
-      if (tip && geometry && !geometry.partial) requestSlope();
-      schedule("overlay");
-    },
+    onClick: (x, y) => tips.click(x, y),
     onReset: () => {
       model.set("view", null);
       model.save_changes();
       onView();
+      share();
     },
   });
 
+  // --- linked viewports: a user's camera move shows the same window in the group's other views
+  const link = new Link((shared) => {
+    camera.lookAt(shared.cu, shared.cv, shared.scale);
+    tips.close();
+    cameraMoved();
+    // as if this view's user had moved it; a view of the leader's own model gets the view with it
+    if (shared.source !== model) viewSync.call();
+  });
+  const share = () => link.broadcast({ cu: camera.cu, cv: camera.cv, scale: camera.scale, source: model });
+  link.join(model.get("link_group") ?? "");
+
+  const detachSlider = attachCheckpointSlider(layout.controls, model);
   onGeometry();
+  onData();
+  onAnchorImages();
   resize();
 
   return () => {
     detach();
+    detachSlider();
+    link.leave();
     aborts.abort();
     anchorSync.cancel();
     viewSync.cancel();

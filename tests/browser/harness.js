@@ -25,6 +25,14 @@ function snapshot(value) {
   return value instanceof DataView ? `<${value.byteLength} bytes>` : JSON.parse(JSON.stringify(value ?? null));
 }
 
+/** RGBA of the device pixel under CSS point (x, y) of a canvas. */
+function canvasPixel(selector, x, y) {
+  const canvas = document.querySelector(selector);
+  const k = canvas.width / canvas.clientWidth;
+  const d = canvas.getContext("2d").getImageData(Math.floor(x * k), Math.floor(y * k), 1, 1).data;
+  return [d[0], d[1], d[2], d[3]];
+}
+
 class FakeModel {
   constructor(state) {
     this.state = state;
@@ -60,7 +68,10 @@ class FakeModel {
 }
 
 const harness = {
+  /** model of the last `mount`; views mounted with `mountView` alone share it */
   model: null,
+  /** model of each mounted view, by the index mount / mountView / mountOwn return */
+  models: [],
   invokes: [],
   /** test-provided answer to invoke: (name, msg) => [response, buffers as {$b64}] */
   responder: null,
@@ -70,7 +81,11 @@ const harness = {
     this.invokes = [];
     return this.mountView("host");
   },
-  async mountView(hostId) {
+  /** A view of a model of its own (another widget in the same page), from its trait values. */
+  async mountOwn(hostId, state, pad = 8) {
+    return this.mountView(hostId, new FakeModel(revive(state, pad)));
+  },
+  async mountView(hostId, model = this.model) {
     const el = document.getElementById(hostId);
     const experimental = {
       invoke: async (name, msg, options) => {
@@ -80,24 +95,28 @@ const harness = {
         return [res, buffers.map((b) => revive(b, 8))];
       },
     };
-    const cleanup = await widget.render({ model: this.model, el, experimental });
+    const cleanup = await widget.render({ model, el, experimental });
     this.cleanups.push(cleanup);
+    this.models.push(model);
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     return this.cleanups.length - 1;
   },
   async destroy(i) {
     await this.cleanups[i]();
   },
-  kernelSet(changes, pad = 8) {
-    for (const [key, value] of Object.entries(changes)) this.model.state[key] = revive(value, pad);
-    for (const key of Object.keys(changes)) this.model.emit(`change:${key}`, this.model.state[key]);
+  /** Play the kernel: set traits of the last mounted model, or of view `view`'s model. */
+  kernelSet(changes, pad = 8, view = null) {
+    const model = view === null ? this.model : this.models[view];
+    for (const [key, value] of Object.entries(changes)) model.state[key] = revive(value, pad);
+    for (const key of Object.keys(changes)) model.emit(`change:${key}`, model.state[key]);
   },
   /** Pixel RGBA at CSS point (x, y) of the exact-picture canvas of a host. */
   pixel(x, y, hostId = "host") {
-    const canvas = document.querySelector(`#${hostId} canvas.scw-base`);
-    const k = canvas.width / canvas.clientWidth;
-    const d = canvas.getContext("2d").getImageData(Math.floor(x * k), Math.floor(y * k), 1, 1).data;
-    return [d[0], d[1], d[2], d[3]];
+    return canvasPixel(`#${hostId} canvas.scw-base`, x, y);
+  },
+  /** Pixel RGBA at CSS point (x, y) of the overlay canvas (anchors, data points, thumbnails) of a host. */
+  overlayPixel(x, y, hostId = "host") {
+    return canvasPixel(`#${hostId} canvas.scw-overlay`, x, y);
   },
   frames(n = 2) {
     return new Promise((resolve) => {

@@ -87,4 +87,49 @@ def widget_state(p, mode: str = "class", *, seq: int = 1, frame: int = 1, view=N
         "status": {"state": "idle", "message": "", "layer": 0, "n_layers": 0, "n_regions": int(p.n_regions)},
         "error": None,
         "height": height,
+        "data": None,
+        "anchor_images": None,
+        "checkpoint": 0,
+        "checkpoint_labels": [],
+        "link_group": "",
     }, coloring
+
+
+def _buffer(values, dtype: str):
+    """Little-endian bytes of ``values``; None when empty, as the kernel sends empty arrays."""
+    data = np.ascontiguousarray(values, dtype=dtype)
+    return data.tobytes() if data.size else None
+
+
+def data_trait(uv, distance, label, items, *, row=None, frame: int = 1, max_distance=None):
+    """The ``data`` trait (for the page) of points at plane coordinates ``uv`` (N, 2).
+
+    ``label`` indexes ``items`` (``[{"label": ..., "color": "#rrggbb"}]``), -1 = unlabelled;
+    ``row`` defaults to ``0 .. N-1``.
+    """
+    uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
+    n = len(uv)
+    return to_page({
+        "frame": frame,
+        "n": n,
+        "uv": _buffer(uv, "<f8"),
+        "distance": _buffer(distance, "<f4"),
+        "label": _buffer(label, "<i4"),
+        "row": _buffer(np.arange(n) if row is None else row, "<i4"),
+        "items": items,
+        "max_distance": max_distance,
+    })
+
+
+def solid_images(colors, shape=(6, 4)):
+    """(len(colors), h, w, 4) uint8 RGBA images, each of one RGB colour."""
+    rgba = np.empty((len(colors), *shape, 4), dtype=np.uint8)
+    rgba[..., :3] = np.asarray(colors, dtype=np.uint8)[:, None, None, :]
+    rgba[..., 3] = 255
+    return rgba
+
+
+def anchor_images_trait(rgba):
+    """The ``anchor_images`` trait (for the page) of three RGBA images ``(3, h, w, 4)`` uint8."""
+    rgba = np.asarray(rgba, dtype=np.uint8)
+    return to_page({"shape": list(rgba.shape[1:3]), "rgba": [image.tobytes() for image in rgba]})
