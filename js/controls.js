@@ -20,8 +20,10 @@ export function attachCheckpointSlider(panel, model) {
   const text = document.createElement("span");
   text.className = "scw-checkpoint-label";
   panel.append(input, text);
-  // arrow keys move the slider, not JupyterLab's notebook cells
-  panel.setAttribute("data-lm-suppress-shortcuts", "");
+  // Arrow keys move the slider, not JupyterLab's notebook cells. Lumino tests the focused element
+  // itself against its shortcut selectors before looking for the attribute on ancestors, so it
+  // must sit on the input, not only on the panel.
+  input.setAttribute("data-lm-suppress-shortcuts", "true");
 
   /** @returns {string[]} */
   const labels = () => model.get("checkpoint_labels") ?? [];

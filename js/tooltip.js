@@ -84,6 +84,8 @@ function h(tag, className, text) {
   const e = document.createElement(tag);
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
+  // Enter or Space on a focused button presses it instead of running a JupyterLab shortcut
+  if (tag === "button") e.setAttribute("data-lm-suppress-shortcuts", "true");
   return e;
 }
 

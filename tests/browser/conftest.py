@@ -77,6 +77,17 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory, bundle):
+    """A JupyterLab server over an empty folder the tests put notebooks in: (base url, token, folder)."""
+    pytest.importorskip("jupyterlab")
+    from labserver import jupyterlab
+
+    root = tmp_path_factory.mktemp("lab")
+    with jupyterlab(root, tmp_path_factory.mktemp("home")) as (base, token):
+        yield base, token, root
+
+
 @pytest.fixture
 def page(browser, server):
     """A fresh harness page (fake model) with `window.harness` ready; console errors fail the test."""
@@ -118,10 +129,10 @@ def screenshot(page, name: str, selector: str = "#host") -> Path:
 
 
 class Screen:
-    """The canvas of a mounted view: size, plane-to-page mapping for a known view rectangle."""
+    """The canvas of a mounted view (the ``index``-th under ``host``): size, plane-to-page mapping for a known view rectangle."""
 
-    def __init__(self, page, view, host: str = "#host"):
-        box = page.locator(f"{host} canvas.scw-overlay").bounding_box()
+    def __init__(self, page, view, host: str = "#host", index: int = 0):
+        box = page.locator(f"{host} canvas.scw-overlay").nth(index).bounding_box()
         self.page, self.left, self.top = page, box["x"], box["y"]
         self.width, self.height = box["width"], box["height"]
         u0, v0, u1, v1 = view

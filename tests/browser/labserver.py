@@ -67,7 +67,7 @@ def jupyterlab(root: Path, home: Path, timeout: float = 60):
 
 def open_notebook(page, base: str, token: str, name: str, run_cells: int):
     """Open a notebook, run its first ``run_cells`` cells through the UI, wait for the widget; return run(code)."""
-    page.goto(f"{base}/lab/tree/{name}?token={token}")
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")  # reset: no notebooks restored from earlier tests
     page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
                            " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
     page.evaluate("""async () => {

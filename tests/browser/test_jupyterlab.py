@@ -9,27 +9,19 @@ import time
 import numpy as np
 import pytest
 from conftest import ROOT, Screen, screenshot
-from labserver import OUTPUT, jupyterlab, open_notebook, wait_drawn
+from labserver import OUTPUT, open_notebook, wait_drawn
 
 NOTEBOOK = ROOT / "examples" / "widget_demo.ipynb"
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory, bundle):
-    """A JupyterLab server over a folder holding the example notebook: (base url, token)."""
-    pytest.importorskip("jupyterlab")
-    root = tmp_path_factory.mktemp("lab")
-    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
-    with jupyterlab(root, tmp_path_factory.mktemp("home")) as server:
-        yield server
 
 
 @pytest.fixture
 def notebook(browser, lab):
     """The example notebook open in JupyterLab with its widget displayed; yields (page, run_in_kernel)."""
+    base, token, root = lab
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
     context = browser.new_context(viewport={"width": 1300, "height": 1000})
     page = context.new_page()
-    run = open_notebook(page, *lab, NOTEBOOK.name, run_cells=3)  # markdown, imports, the widget
+    run = open_notebook(page, base, token, NOTEBOOK.name, run_cells=3)  # markdown, imports, the widget
     yield page, run
     run("w.close()")
     context.close()
