@@ -14,6 +14,10 @@ JSON lists of numbers):
     ``fill`` uint8 ``(R, 4)`` RGBA, ``edge_palette`` uint8 ``(L + 1, 4)`` or None, the
     legend and the ``seq`` of the geometry it colours.
 
+Two more traits use the same conventions: ``data`` (dataset points near the slice, see
+:meth:`~splinecam_widget.overlay.DataOverlay.encode`) and ``anchor_images`` (``shape``
+``[H, W]`` and three uint8 RGBA pictures, see :mod:`splinecam_widget.widget_data`).
+
 :func:`decode_geometry` and :func:`decode_style` invert them (tests, debugging).
 """
 
