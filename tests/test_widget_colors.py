@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from engine_checks import mlp
 
 from splinecam_widget import Slice, SplineCamError, partition
