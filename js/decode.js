@@ -44,6 +44,14 @@
  * @property {Uint32Array} fill           (R) region colours, RGBA bytes packed as in ImageData
  * @property {Uint32Array | null} edgePalette  colour of edges made by layer l at index l+1; null = theme colour
  * @property {Legend | null} legend
+ * @property {ClassCells | null} cells    class mode: boundary regions cut into exact class pieces, painted over them
+ */
+
+/**
+ * @typedef {object} ClassCells
+ * @property {Float32Array} vertices  (M*2) relative to the geometry's `shift`
+ * @property {Int32Array} offsets     (C+1)
+ * @property {Uint32Array} fill       (C) packed RGBA
  */
 
 /**
@@ -121,6 +129,9 @@ export function decodeStyle(raw) {
     fill: typed(raw.fill, Uint32Array),
     edgePalette: raw.edge_palette == null ? null : typed(raw.edge_palette, Uint32Array),
     legend: raw.legend ?? null,
+    cells: raw.cells
+      ? { vertices: typed(raw.cells.vertices, Float32Array), offsets: typed(raw.cells.offsets, Int32Array), fill: typed(raw.cells.fill, Uint32Array) }
+      : null,
   };
 }
 

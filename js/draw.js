@@ -65,6 +65,8 @@ export class SceneRenderer {
       const t = camera.deviceTransform(geometry.shift, this.dpr);
       const fill = style ?? uniformStyle(geometry.nRegions, theme);
       fillPolygons(buffer, geometry.vertices, geometry.offsets, fill.fill, t);
+      // exact class pieces of the regions the decision boundary crosses, over their region's colour
+      if (style?.cells) fillPolygons(buffer, style.cells.vertices, style.cells.offsets, style.cells.fill, t);
       const palette = style?.edgePalette;
       /** @type {(layer: number) => number} */
       const colorOf = palette ? (layer) => palette[Math.min(layer + 1, palette.length - 1)] : () => theme.edgeRGBA;

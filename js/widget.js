@@ -234,7 +234,10 @@ function render({ model, el, experimental }) {
     const status = model.get("status") ?? { state: "idle", message: "" };
     const computing = status.state === "computing";
     const parts = [];
-    if (geometry) parts.push(`${geometry.nRegions.toLocaleString()} regions${geometry.partial ? " so far" : ""}`);
+    if (geometry) {
+      const n = geometry.nRegions;
+      parts.push(`${n.toLocaleString()} region${n === 1 ? "" : "s"}${geometry.partial ? " so far" : ""}`);
+    }
     if (style) parts.push(`colour: ${style.mode}`);
     if (computing) parts.push(status.n_layers ? `computing layer ${status.layer + 1} of ${status.n_layers}` : "computing…");
     layout.status.textContent = parts.join(" · ");

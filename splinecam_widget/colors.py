@@ -9,7 +9,8 @@ Modes
 slope
     Frobenius norm of the region's output slope in the slice (colour bar).
 class
-    Predicted class at the region centroid (legend).  For a single output, the
+    Predicted class (legend): each region in its class, and the regions the decision
+    boundary crosses cut into their exact class pieces.  For a single output, the
     level interval the output falls in (below / above each level).
 output
     Output value at the region centroid (colour bar); for several outputs, the
@@ -58,11 +59,19 @@ class Coloring:
     legend : dict or None
         JSON-able legend: ``{"kind": "categorical", "title", "items": [{"label", "color"}]}``
         or ``{"kind": "colorbar", "title", "colors", "min", "max"}``.
+    cells : ClassCells or None
+        In the ``"class"`` mode, the regions holding the decision boundary cut into one
+        piece per class (:attr:`Partition.class_cells`), painted over their regions so
+        the picture is exact.
+    cell_fill : numpy.ndarray or None
+        ``(C, 4)`` uint8 RGBA colour of each cell.
     """
 
     fill: np.ndarray
     edge_palette: np.ndarray | None
     legend: dict | None
+    cells: object = None
+    cell_fill: np.ndarray | None = None
 
 
 def check_mode(mode: object) -> str:
@@ -149,7 +158,7 @@ def class_palette() -> np.ndarray:
 
 
 def class_colors(p) -> Coloring:
-    """Predicted class at each region centroid, from a categorical palette."""
+    """Predicted class at each region centroid, plus exact class pieces of the boundary regions."""
     cls = classes_at(p, centroid_outputs(p))
     if p.n_outputs == 1:
         edges = [f"{x:g}" for x in _levels(p)]
@@ -162,7 +171,9 @@ def class_colors(p) -> Coloring:
     rgb = palette[cls % len(palette)]
     shown = range(len(labels)) if len(labels) <= MAX_LEGEND_ITEMS else np.unique(cls)[:MAX_LEGEND_ITEMS]
     items = [{"label": labels[k], "color": rgb_to_hex(palette[k % len(palette)])} for k in shown]
-    return Coloring(_rgba(rgb), None, {"kind": "categorical", "title": title, "items": items})
+    cells = p.class_cells
+    return Coloring(_rgba(rgb), None, {"kind": "categorical", "title": title, "items": items},
+                    cells=cells, cell_fill=_rgba(palette[cells.classes % len(palette)]))
 
 
 def output_colors(p, value_range=None) -> Coloring:
@@ -283,3 +294,33 @@ def region_colors(p, mode: str, n_layers: int | None = None, value_range=None) -
             raise SplineCamError(f"value_range must be two finite numbers (low, high) with low < high, got {value_range!r}")
         value_range = lo, hi
     return {"slope": slope_colors, "output": output_colors}[mode](p, value_range)
+
+
+def painted_polygons(p, coloring: Coloring):
+    """What a picture paints: every region in its colour, or, where the colouring has class
+    cells, the cells of the regions the decision boundary crosses in their class colours.
+
+    Returns
+    -------
+    polygons : list of numpy.ndarray
+        ``(n_i, 2)`` CCW vertices of each piece.
+    regions : numpy.ndarray
+        ``(M,)`` region of each piece.
+    classes : numpy.ndarray
+        ``(M,)`` class of each cell, -1 for whole regions.
+    fill : numpy.ndarray
+        ``(M, 4)`` uint8 RGBA.
+    """
+    cells = coloring.cells
+    split = np.zeros(p.n_regions, bool)
+    if cells is not None:
+        split[cells.regions] = True
+    whole = np.flatnonzero(~split)
+    polygons = [p.vertices[p.offsets[r] : p.offsets[r + 1]] for r in whole]
+    regions, classes, fill = [whole], [np.full(len(whole), -1)], [coloring.fill[whole]]
+    if cells is not None:
+        polygons += [cells.vertices[a:b] for a, b in zip(cells.offsets[:-1], cells.offsets[1:])]
+        regions.append(cells.regions)
+        classes.append(cells.classes)
+        fill.append(coloring.cell_fill)
+    return polygons, np.concatenate(regions), np.concatenate(classes), np.concatenate(fill)

@@ -104,15 +104,27 @@ def encode_geometry(p, *, seq: int, frame: int, layer: int = -1, n_layers: int =
     }
 
 
-def encode_style(coloring: Coloring, *, seq: int, mode: str) -> dict:
-    """Encode region colours for the ``coloring`` trait (applies to the geometry with the same ``seq``)."""
+def encode_style(coloring: Coloring, *, seq: int, mode: str, shift=(0.0, 0.0)) -> dict:
+    """Encode region colours for the ``coloring`` trait (applies to the geometry with the same ``seq``).
+
+    Class cells, when the colouring has them, travel as ``cells``: float32 ``vertices``
+    relative to ``shift`` (the geometry's), int32 ``offsets`` and uint8 RGBA ``fill``.
+    """
     palette = coloring.edge_palette
+    cells = None
+    if coloring.cells is not None and len(coloring.cell_fill):
+        cells = {
+            "vertices": little_endian_buffer(coloring.cells.vertices - np.asarray(shift, dtype=np.float64), _F32),
+            "offsets": little_endian_buffer(coloring.cells.offsets, _I32),
+            "fill": little_endian_buffer(coloring.cell_fill, np.uint8),
+        }
     return {
         "seq": int(seq),
         "mode": mode,
         "fill": little_endian_buffer(coloring.fill, np.uint8),
         "edge_palette": None if palette is None else little_endian_buffer(palette, np.uint8),
         "legend": coloring.legend,
+        "cells": cells,
     }
 
 
@@ -143,8 +155,13 @@ def decode_geometry(d: dict) -> dict:
 
 
 def decode_style(d: dict) -> dict:
-    """Arrays of an encoded style: ``fill`` (R, 4) uint8, ``edge_palette`` (L + 1, 4) or None."""
+    """Arrays of an encoded style: ``fill`` (R, 4) uint8, ``edge_palette`` (L + 1, 4) or None, and
+    ``cells`` (vertices relative to the geometry's shift, offsets, fill) when present."""
     out = dict(d)
     out["fill"] = _array(d["fill"], np.uint8, (-1, 4))
     out["edge_palette"] = None if d["edge_palette"] is None else _array(d["edge_palette"], np.uint8, (-1, 4))
+    if d.get("cells") is not None:
+        out["cells"] = {"vertices": _array(d["cells"]["vertices"], _F32, (-1, 2)).astype(np.float64),
+                        "offsets": _array(d["cells"]["offsets"], _I32, (-1,)).astype(np.int64),
+                        "fill": _array(d["cells"]["fill"], np.uint8, (-1, 4))}
     return out

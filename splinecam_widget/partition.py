@@ -142,6 +142,15 @@ class Partition:
             return (out[:, 0] > (self.levels[0] if self.levels else 0.0)).astype(np.int64)
         return out.argmax(axis=1)
 
+    @cached_property
+    def class_cells(self):
+        """:class:`~splinecam_widget.engine.class_cells.ClassCells`: the regions holding the
+        decision boundary cut into one convex piece per class, so a class picture is exact."""
+        from .engine.class_cells import class_cells
+
+        self._require_outputs()
+        return class_cells(self)
+
     def region_at(self, uv) -> np.ndarray:
         """Region index of each plane point ``(M, 2)``; -1 outside the domain.
 

@@ -21,7 +21,7 @@ import traitlets
 
 from .checkpoints import Checkpoints
 from .colors import check_mode, region_colors
-from .encoding import encode_style
+from .encoding import encode_style, partition_shift
 from .errors import SplineCamError
 from .images import slope_images
 from .overlay import DataOverlay
@@ -282,7 +282,8 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, PartitionWorker, anywid
             p = self._partition
             if p is not None:
                 coloring = region_colors(p, self.color_by, value_range=self.color_range)
-                self.coloring = encode_style(coloring, seq=self._published_seq, mode=self.color_by)
+                self.coloring = encode_style(coloring, seq=self._published_seq, mode=self.color_by,
+                                             shift=partition_shift(p))
 
     # --- requests and the worker ---------------------------------------------------------
     def _computed_slice(self) -> Slice:

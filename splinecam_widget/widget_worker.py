@@ -130,7 +130,7 @@ class PartitionWorker(traitlets.HasTraits):
                     self._seq += 1
                     geometry = encode_geometry(p, seq=self._seq, frame=request.frame, layer=layer, n_layers=n_layers)
                     coloring = region_colors(p, self.color_by, n_layers or None, value_range=self.color_range)
-                    style = encode_style(coloring, seq=self._seq, mode=self.color_by)
+                    style = encode_style(coloring, seq=self._seq, mode=self.color_by, shift=geometry["shift"])
                     self.geometry, self.coloring = geometry, style
                     if not p.is_partial:
                         self._partition, self._published_seq = p, self._seq

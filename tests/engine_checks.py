@@ -162,3 +162,39 @@ def class_of(partition, outputs, levels):
     if partition.n_outputs == 1:
         return (outputs[:, 0] > np.asarray(partition.levels)[levels]).astype(int)
     return outputs.argmax(axis=1)
+
+
+def check_class_cells(model, partition, rng):
+    """The class cells tile each boundary region, and the real model predicts each cell's class inside it."""
+    cells = partition.class_cells
+    assert np.array_equal(np.unique(cells.regions), np.unique(partition.boundary_regions))
+    polys = np.array([shapely.Polygon(cells.vertices[a:b]) for a, b in zip(cells.offsets[:-1], cells.offsets[1:])],
+                     dtype=object)
+    areas = shapely.area(polys)
+    assert np.all(areas > 0) and shapely.is_valid(polys).all()
+    per_region = np.bincount(cells.regions, areas, minlength=partition.n_regions)
+    touched = np.unique(cells.regions)
+    assert np.allclose(per_region[touched], partition.areas[touched], rtol=1e-9, atol=1e-15 * partition.slice.domain_area)
+    # random points well inside each cell: the model's class there is the cell's class
+    counts = np.diff(cells.offsets)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    weights = rng.exponential(size=len(owner))
+    totals = np.bincount(owner, weights, minlength=len(counts))
+    points = np.stack([np.bincount(owner, weights * cells.vertices[:, k], minlength=len(counts)) for k in (0, 1)], 1)
+    points = points / np.maximum(totals, 1e-300)[:, None]
+    mean = np.stack([np.bincount(owner, cells.vertices[:, k], minlength=len(counts)) for k in (0, 1)], 1) / \
+        np.maximum(counts, 1)[:, None]
+    points = 0.5 * points + 0.5 * mean
+    if len(points) == 0:
+        return
+    outputs, _ = model_outputs_and_preactivations(model, torch.from_numpy(partition.slice.to_input(points)))
+    if partition.n_outputs == 1:
+        levels = np.sort(partition.levels if partition.levels else (0.0,))
+        distance = np.min(np.abs(outputs[:, :1] - levels[None]), axis=1)
+        model_class = np.searchsorted(levels, outputs[:, 0], side="left")
+    else:
+        top2 = np.sort(outputs, axis=1)[:, -2:]
+        distance = top2[:, 1] - top2[:, 0]
+        model_class = outputs.argmax(axis=1)
+    decided = distance > 1e-9 * max(np.abs(outputs).max(), 1.0)
+    assert np.array_equal(model_class[decided], cells.classes[decided])

@@ -16,7 +16,7 @@ from browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, only_this_fil
 from engine_checks import mlp
 
 from splinecam_widget import Slice, SplineCamError, partition
-from splinecam_widget.colors import region_colors, rgb_to_hex
+from splinecam_widget.colors import class_palette, region_colors, rgb_to_hex
 from splinecam_widget.export import partition_to_bokeh, save_bokeh_html
 from splinecam_widget.export.bokeh import affine_texts
 from splinecam_widget.widget import SplineCamWidget
@@ -34,15 +34,28 @@ def renderer(fig, name):
 
 
 def test_one_patch_per_region_in_the_python_colours(p):
-    fig = partition_to_bokeh(p, color_by="class")
+    fig = partition_to_bokeh(p, color_by="slope")
     data = renderer(fig, "regions").data_source.data
-    fills = region_colors(p, "class").fill
+    fills = region_colors(p, "slope").fill
     assert len(data["xs"]) == len(data["ys"]) == p.n_regions
     assert list(data["region"]) == list(range(p.n_regions))
     assert list(data["fill_color"]) == [rgb_to_hex(c[:3]) for c in fills]
     np.testing.assert_allclose(data["fill_alpha"], fills[:, 3] / 255)
     r = 5
     np.testing.assert_array_equal(np.stack([data["xs"][r], data["ys"][r]], axis=1), p.polygon(r))
+
+
+def test_class_mode_patches_boundary_regions_as_their_class_cells(p):
+    data = renderer(partition_to_bokeh(p, color_by="class"), "regions").data_source.data
+    cells = p.class_cells
+    assert len(cells.regions) > 0 and set(data["region"]) == set(range(p.n_regions))
+    assert len(data["xs"]) == p.n_regions - len(np.unique(cells.regions)) + len(cells.regions)
+    palette = class_palette()
+    for i, (r, k) in enumerate(zip(cells.regions, cells.classes)):
+        row = p.n_regions - len(np.unique(cells.regions)) + i  # whole regions first, then the cells
+        assert data["region"][row] == r and data["predicted_class"][row] == str(k)
+        assert data["fill_color"][row] == rgb_to_hex(palette[k])
+        np.testing.assert_array_equal(data["xs"][row], cells.vertices[cells.offsets[i]:cells.offsets[i + 1], 0])
 
 
 def test_hover_lists_region_class_and_affine_map(p):
@@ -113,7 +126,7 @@ def test_partition_and_widget_methods(p):
     fig = w.to_bokeh()
     assert fig.title.text.endswith("colour: class")
     assert list(renderer(fig, "anchor_labels").data_source.data["label"]) == ["cat", "dog", "cow"]
-    assert len(renderer(fig, "regions").data_source.data["xs"]) == w.partition.n_regions
+    assert set(renderer(fig, "regions").data_source.data["region"]) == set(range(w.partition.n_regions))
 
 
 def test_widget_without_partition_is_a_clear_error():

@@ -6,7 +6,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine_checks import ACTIVATIONS, check_against_model, check_boundary, check_tiling, mlp
+from engine_checks import ACTIVATIONS, check_against_model, check_boundary, check_class_cells, check_tiling, mlp
 from splinecam_widget import Slice, partition
 
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -63,6 +63,13 @@ def test_each_region_has_one_pattern_and_the_models_affine_map(case):
 def test_decision_boundary_separates_its_two_classes(case):
     model, plane, levels, rng = case
     check_boundary(partition(model, plane, levels=levels), rng)
+
+
+@PROPERTY_SETTINGS
+@given(networks_and_slices())
+def test_class_cells_cut_boundary_regions_exactly_by_the_models_class(case):
+    model, plane, levels, rng = case
+    check_class_cells(model, partition(model, plane, levels=levels), rng)
 
 
 @pytest.mark.parametrize("widths", [(2, 32, 32, 3), (784, 64, 64, 10), (20, 32, 32, 40)])

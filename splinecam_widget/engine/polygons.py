@@ -171,3 +171,14 @@ def flatten(polys: Polygons):
     offsets = torch.zeros(len(polys) + 1, dtype=torch.int64, device=polys.verts.device)
     offsets[1:] = polys.counts.cumsum(0)
     return polys.verts[valid], offsets, polys.tags[valid]
+
+
+def from_flat(vertices: torch.Tensor, offsets: torch.Tensor) -> Polygons:
+    """Padded polygons from flat ``vertices (N, 2)`` and ``offsets (P + 1,)`` (the inverse of :func:`flatten`; tags -1)."""
+    counts = offsets[1:] - offsets[:-1]
+    width = int(counts.max()) if len(counts) else 3
+    slots = torch.arange(width, device=vertices.device)
+    # padding slots repeat vertex 0, as everywhere else
+    index = offsets[:-1, None] + torch.where(slots < counts[:, None], slots, 0)
+    verts = vertices[index] if len(counts) else vertices.new_zeros(0, width, 2)
+    return Polygons(verts, counts, torch.full(index.shape, -1, dtype=torch.int16, device=vertices.device))

@@ -19,7 +19,7 @@ from bokeh.models import ColumnDataSource, HoverTool
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
-from ..colors import region_colors, rgb_to_hex
+from ..colors import painted_polygons, region_colors, rgb_to_hex
 from ..errors import SplineCamError
 
 EDGE_COLOR = "#333333"
@@ -102,8 +102,9 @@ def partition_to_bokeh(partition, color_by: str = "slope", *, width: int = 600, 
     Returns
     -------
     bokeh.plotting.figure
-        Renderers ``"regions"`` (patches; columns ``xs``, ``ys``, ``region``,
-        ``predicted_class``, ``affine``, ``fill_color``, ``fill_alpha``),
+        Renderers ``"regions"`` (patches, one per region, and in the ``"class"`` mode one per
+        class cell of the regions the decision boundary crosses; columns ``xs``, ``ys``,
+        ``region``, ``predicted_class``, ``affine``, ``fill_color``, ``fill_alpha``),
         ``"boundary"`` (multi_line), ``"anchors"`` (scatter) and ``"anchor_labels"`` (text).
 
     Raises
@@ -112,7 +113,6 @@ def partition_to_bokeh(partition, color_by: str = "slope", *, width: int = 600, 
         For something that is not a partition, an unknown colour mode, or a bad ``max_rows``.
     """
     _check_partition(partition)
-    fills = region_colors(partition, color_by).fill
     domain = partition.slice.domain
     low, high = domain.min(axis=0), domain.max(axis=0)
     span = np.maximum(high - low, 1e-300)
@@ -122,16 +122,20 @@ def partition_to_bokeh(partition, color_by: str = "slope", *, width: int = 600, 
                  tools="pan,wheel_zoom,box_zoom,reset,save")
     fig.grid.visible = False
 
-    cuts = partition.offsets
-    polygons = [partition.vertices[cuts[r]:cuts[r + 1]] for r in range(partition.n_regions)]
-    classes = (partition.predicted_class.astype(str).tolist() if partition.affine is not None
-               else ["-"] * partition.n_regions)
+    if partition.affine is None:
+        polygons = [partition.vertices[a:b] for a, b in zip(partition.offsets[:-1], partition.offsets[1:])]
+        region, fills = np.arange(partition.n_regions), region_colors(partition, color_by).fill
+        classes = ["-"] * partition.n_regions
+    else:  # in the class mode, boundary regions come as their exact class cells
+        polygons, region, cell_class, fills = painted_polygons(partition, region_colors(partition, color_by))
+        classes = np.where(cell_class >= 0, cell_class, partition.predicted_class[region]).astype(str).tolist()
+    texts = affine_texts(partition, max_rows)
     source = ColumnDataSource({
         "xs": [p[:, 0] for p in polygons],
         "ys": [p[:, 1] for p in polygons],
-        "region": np.arange(partition.n_regions),
+        "region": region,
         "predicted_class": classes,
-        "affine": affine_texts(partition, max_rows),
+        "affine": [texts[r] for r in region],
         "fill_color": [rgb_to_hex(c[:3]) for c in fills],
         "fill_alpha": fills[:, 3] / 255.0,
     })

@@ -6,7 +6,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from ..colors import region_colors, rgb_to_hex
+from ..colors import painted_polygons, region_colors, rgb_to_hex
 from .frame import Frame
 
 EDGE_COLOR = "#333333"
@@ -29,7 +29,9 @@ def partition_to_svg(partition, color_by: str = "slope", width: int = 800, edges
 
     Regions are grouped by fill colour (one ``<g fill=...>`` per colour, one
     ``<path>`` per region inside, with ``data-region`` giving its index), so files
-    stay small and each region stays addressable.  The decision boundary is drawn
+    stay small and each region stays addressable.  In the ``"class"`` mode a region
+    the decision boundary crosses is drawn as its class cells (``data-class`` too),
+    so the class picture is exact.  The decision boundary is drawn
     bold over the regions, the anchors as labelled circles.
 
     Parameters
@@ -46,7 +48,7 @@ def partition_to_svg(partition, color_by: str = "slope", width: int = 800, edges
     frame = Frame.around(partition.slice.domain, width)
     width, height, picture = frame.width, frame.height, frame.to_picture
 
-    fills = region_colors(partition, color_by).fill
+    polygons, regions, classes, fills = painted_polygons(partition, region_colors(partition, color_by))
     stroke = 'stroke="{}" stroke-width="0.5" stroke-linejoin="round"'.format(EDGE_COLOR) if edges else 'stroke="none"'
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
@@ -58,7 +60,9 @@ def partition_to_svg(partition, color_by: str = "slope", width: int = 800, edges
         rgba = fills[members[0]]
         opacity = "" if rgba[3] == 255 else f' fill-opacity="{rgba[3] / 255:.3g}"'
         parts.append(f'<g fill="{rgb_to_hex(rgba[:3])}"{opacity}>')
-        parts += [f'<path data-region="{r}" d="{_path(picture(partition.polygon(r)))}"/>' for r in members]
+        for i in members:
+            cell = "" if classes[i] < 0 else f' data-class="{classes[i]}"'
+            parts.append(f'<path data-region="{regions[i]}"{cell} d="{_path(picture(polygons[i]))}"/>')
         parts.append("</g>")
     parts.append("</g>")
     if boundary and len(partition.boundary):

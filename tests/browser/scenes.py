@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from splinecam_widget.colors import region_colors
-from splinecam_widget.encoding import encode_geometry, encode_style
+from splinecam_widget.encoding import encode_geometry, encode_style, partition_shift
+from splinecam_widget.engine.class_cells import class_cells
 
 SQUARE = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
 
@@ -46,7 +47,7 @@ def grid_partition(n: int = 4, n_outputs: int = 3, lo: float = -1.0, hi: float =
     edge_layer[i == 0, 3] = -1
     boundary = np.array([[[lo, 0.0], [hi, 0.0]]])
     domain = np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]])
-    return SimpleNamespace(
+    p = SimpleNamespace(
         n_regions=R,
         n_outputs=K,
         is_partial=False,
@@ -61,7 +62,10 @@ def grid_partition(n: int = 4, n_outputs: int = 3, lo: float = -1.0, hi: float =
         boundary_classes=np.array([[0, 1]]),
         levels=None,
         slice=SimpleNamespace(domain=domain),
+        boundary_regions=np.arange(R),  # every region gets its exact class pieces, as boundary regions do
     )
+    p.class_cells = class_cells(p)
+    return p
 
 
 def to_page(value):
@@ -80,7 +84,7 @@ def widget_state(p, mode: str = "class", *, seq: int = 1, frame: int = 1, view=N
     coloring = region_colors(p, mode)
     return {
         "geometry": to_page(encode_geometry(p, seq=seq, frame=frame)),
-        "coloring": to_page(encode_style(coloring, seq=seq, mode=mode)),
+        "coloring": to_page(encode_style(coloring, seq=seq, mode=mode, shift=partition_shift(p))),
         "anchors_2d": anchors if anchors is not None else [[-0.5, -0.5], [0.5, -0.5], [0.0, 0.5]],
         "anchor_labels": ["x0", "x1", "x2"],
         "view": view,

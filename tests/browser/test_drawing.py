@@ -7,8 +7,9 @@ import pytest
 from conftest import Screen, screenshot
 from scenes import grid_partition, to_page, widget_state
 
-from splinecam_widget.colors import region_colors
+from splinecam_widget.colors import class_palette, region_colors
 from splinecam_widget.encoding import encode_style
+from splinecam_widget.engine.class_cells import class_cells
 
 VIEW = [-1.2, -1.2, 1.2, 1.2]
 
@@ -33,6 +34,22 @@ def test_each_region_is_painted_in_its_python_colour(page, mode):
         got = screen.pixel(u + 0.1, v + 0.1 if v > 0 else v - 0.1)
         assert got[:3] == coloring.fill[r, :3].tolist(), f"region {r}"
     screenshot(page, f"grid_{mode}")
+
+
+def test_class_mode_is_exact_inside_a_region_the_boundary_crosses(page):
+    # one square region where class 0 wins for u > 0.2 and class 1 for u < 0.2: its centroid says
+    # class 1, yet the pixels right of u = 0.2 must take class 0's colour
+    p = grid_partition(n=1, n_outputs=2)
+    p.affine = np.array([[[1.0, 0.0, -0.2], [-1.0, 0.0, 0.2]]])
+    p.boundary = np.array([[[0.2, -1.0], [0.2, 1.0]]])
+    p.class_cells = class_cells(p)
+    screen, coloring = mount(page, p)
+    palette = class_palette()
+    assert coloring.fill[0, :3].tolist() == palette[1].tolist()  # the centroid says class 1...
+    assert screen.pixel(-0.6, 0.7)[:3] == palette[1].tolist()  # ...but each side takes its own
+    assert screen.pixel(0.3, 0.7)[:3] == palette[0].tolist()
+    assert screen.pixel(0.1, 0.7)[:3] == palette[1].tolist()
+    screenshot(page, "class_cells")
 
 
 def test_outside_the_partition_is_the_theme_background(page):
