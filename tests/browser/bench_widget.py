@@ -122,7 +122,6 @@ def bench_canvas(browser, server) -> dict:
 def bench_drag(browser, drags: int) -> dict:
     import nbformat
 
-
     with tempfile.TemporaryDirectory() as root, tempfile.TemporaryDirectory() as home:
         nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
         nb.cells = [nbformat.v4.new_code_cell(
