@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import threading
 import uuid
+from pathlib import Path
 
 import ipywidgets
 import numpy as np
@@ -172,6 +173,31 @@ class Comparison(ipywidgets.VBox):
     def wait(self, timeout: float | None = None) -> list:
         """Block until every view has finished computing; return their partitions."""
         return [w.wait(timeout) for w in self.widgets]
+
+    def save_png(self, path, width: int = 400, scale: float = 2.0, **options) -> Path:
+        """Write the views side by side as one PNG for a paper: each titled, on one colour scale.
+
+        Every view is rendered exactly in Python (see :meth:`SplineCamWidget.save_png`)
+        on the window it shows; ``options`` go to
+        :func:`~splinecam_widget.export.png.render_partition` (``color_by`` defaults to
+        the views' mode).  Returns the path written.
+        """
+        from .export.frames import render_frames
+        from .export.png import encode_png
+
+        partitions = self.wait()
+        if any(p is None for p in partitions):
+            raise SplineCamError("a view has no partition to save: " + "; ".join(
+                f"{n}: {w.error}" for n, w in zip(self.names, self.widgets) if w.partition is None))
+        options.setdefault("color_by", self.color_by)
+        frames = render_frames(partitions, self.names, width=width, scale=scale, **options)
+        height = max(f.shape[0] for f in frames)
+        gap = np.full((height, round(8 * scale), 3), 255, np.uint8)
+        row = [np.pad(f, ((0, height - f.shape[0]), (0, 0), (0, 0)), constant_values=255) for f in frames]
+        picture = np.concatenate([part for f in row for part in (f, gap)][:-1], axis=1)
+        path = Path(path)
+        path.write_bytes(encode_png(picture))
+        return path
 
     def stats(self) -> dict[str, PartitionStats]:
         """Statistics of each view's current partition, by name (waits for running computations)."""

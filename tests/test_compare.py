@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from engine_checks import mlp
+from PIL import Image
 
 from splinecam_widget import Comparison, Slice, SplineCamError, compare, named_domain, partition
-from splinecam_widget.colors import color_range
+from splinecam_widget.colors import color_range, region_colors
 
 ANCHORS = np.array([[-1.0, -1.0, 0.2], [1.0, -1.0, 0.0], [0.0, 1.0, -0.3]])
 
@@ -102,6 +103,19 @@ def test_statistics_per_network_in_the_rows_and_the_table(cmp, models):
     assert lines[1].split()[0] == "n_regions" and lines[1].split()[1:] == [f"{s.n_regions:,}" for s in stats.values()]
     with pytest.raises(SplineCamError, match="unknown statistics"):
         cmp.stats_table(rows=["wiggliness"])
+
+
+def test_the_comparison_saves_as_one_picture_on_one_colour_scale(cmp, tmp_path):
+    path = cmp.save_png(tmp_path / "cmp.png", width=150, scale=1.0)
+    with Image.open(path) as image:
+        picture = np.asarray(image.convert("RGB"))
+    assert picture.shape == (150, 150 * 2 + 8, 3)
+    # each half is its view, rendered on the shared slope scale
+    for i, w in enumerate(cmp.widgets):
+        centre = picture[75, 75 + i * 158]
+        region = w.partition.region_at(np.array([w.partition.slice.domain.mean(axis=0)]))[0]
+        want = region_colors(w.partition, "slope", value_range=w.color_range).fill[region, :3]
+        assert np.abs(centre.astype(int) - want.astype(int)).max() <= 1
 
 
 @pytest.mark.parametrize(("args", "kwargs", "message"), [
