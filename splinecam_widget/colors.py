@@ -257,6 +257,14 @@ def neutral_colors(p) -> Coloring:
     return Coloring(fill, None, None)
 
 
+def shared_color_range(partitions, color_by: str) -> tuple[float, float] | None:
+    """The union of the partitions' colour-bar ranges in mode ``color_by`` (None for modes without a bar)."""
+    ranges = [r for r in (color_range(p, color_by) for p in partitions) if r is not None]
+    if not ranges:
+        return None
+    return min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
+
+
 def region_colors(p, mode: str, n_layers: int | None = None, value_range=None) -> Coloring:
     """Colours of partition ``p`` in colour mode ``mode``.
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import ipywidgets
 import numpy as np
 
+from .colors import shared_color_range
 from .errors import SplineCamError
 from .stats import PartitionStats
 from .widget import SplineCamWidget
@@ -126,12 +127,10 @@ class Comparison(ipywidgets.VBox):
         self._share_color_range()
 
     def _share_color_range(self) -> None:
-        from .export.frames import shared_color_range
-
         with self._lock:
             mode = self.widgets[0].color_by
             drawn = [w.partition for w in self.widgets if w.partition is not None]
-            shared = shared_color_range(drawn, mode) if drawn else None
+            shared = shared_color_range(drawn, mode)
             for w in self.widgets:
                 if w.color_range != shared:
                     w.color_range = shared

@@ -20,8 +20,8 @@ import torch
 import traitlets
 
 from .checkpoints import Checkpoints
-from .colors import check_mode, region_colors
-from .encoding import encode_style, partition_shift
+from .colors import check_mode
+from .encoding import partition_shift
 from .errors import SplineCamError
 from .images import slope_images
 from .overlay import DataOverlay
@@ -281,9 +281,7 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, PartitionWorker, anywid
         with self._lock:
             p = self._partition
             if p is not None:
-                coloring = region_colors(p, self.color_by, value_range=self.color_range)
-                self.coloring = encode_style(coloring, seq=self._published_seq, mode=self.color_by,
-                                             shift=partition_shift(p))
+                self.coloring = self._encode_coloring(p, self._published_seq, partition_shift(p))
 
     # --- requests and the worker ---------------------------------------------------------
     def _computed_slice(self) -> Slice:

@@ -120,6 +120,11 @@ class PartitionWorker(traitlets.HasTraits):
             for listener in list(self._listeners):  # outside the lock: listeners may touch other widgets
                 listener(self, p)
 
+    def _encode_coloring(self, p, seq: int, shift, n_layers: int | None = None) -> dict:
+        """The ``coloring`` trait of partition ``p`` (computation ``seq``, geometry ``shift``) as set now."""
+        coloring = region_colors(p, self.color_by, n_layers, value_range=self.color_range)
+        return encode_style(coloring, seq=seq, mode=self.color_by, shift=shift)
+
     def _publish(self, request: _Request, p, status: dict, layer: int = -1, n_layers: int = 0) -> bool:
         """Send a (partial or final) partition, or only a status, if the request is still the newest."""
         with self._lock:
@@ -129,8 +134,7 @@ class PartitionWorker(traitlets.HasTraits):
                 if p is not None:
                     self._seq += 1
                     geometry = encode_geometry(p, seq=self._seq, frame=request.frame, layer=layer, n_layers=n_layers)
-                    coloring = region_colors(p, self.color_by, n_layers or None, value_range=self.color_range)
-                    style = encode_style(coloring, seq=self._seq, mode=self.color_by, shift=geometry["shift"])
+                    style = self._encode_coloring(p, self._seq, geometry["shift"], n_layers or None)
                     self.geometry, self.coloring = geometry, style
                     if not p.is_partial:
                         self._partition, self._published_seq = p, self._seq

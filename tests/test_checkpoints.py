@@ -11,8 +11,7 @@ from engine_checks import mlp
 from PIL import Image
 
 from splinecam_widget import Slice, SplineCamError, SplineCamWidget, partition
-from splinecam_widget.colors import color_range, region_colors
-from splinecam_widget.export.frames import shared_color_range
+from splinecam_widget.colors import color_range, region_colors, shared_color_range
 
 ANCHORS = np.array([[-1.0, -1.0], [1.0, -1.0], [0.0, 1.0]])
 

@@ -122,12 +122,11 @@ def partition_to_bokeh(partition, color_by: str = "slope", *, width: int = 600, 
                  tools="pan,wheel_zoom,box_zoom,reset,save")
     fig.grid.visible = False
 
+    # in the class mode, boundary regions come as their exact class cells
+    polygons, region, cell_class, fills = painted_polygons(partition, region_colors(partition, color_by))
     if partition.affine is None:
-        polygons = [partition.vertices[a:b] for a, b in zip(partition.offsets[:-1], partition.offsets[1:])]
-        region, fills = np.arange(partition.n_regions), region_colors(partition, color_by).fill
-        classes = ["-"] * partition.n_regions
-    else:  # in the class mode, boundary regions come as their exact class cells
-        polygons, region, cell_class, fills = painted_polygons(partition, region_colors(partition, color_by))
+        classes = ["-"] * len(region)
+    else:
         classes = np.where(cell_class >= 0, cell_class, partition.predicted_class[region]).astype(str).tolist()
     texts = affine_texts(partition, max_rows)
     source = ColumnDataSource({

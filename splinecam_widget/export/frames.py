@@ -6,17 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..colors import color_range
+from ..colors import shared_color_range
 from ..errors import SplineCamError
 from .png import encode_png, render_partition
-
-
-def shared_color_range(partitions, color_by: str) -> tuple[float, float] | None:
-    """The union of the partitions' colour-bar ranges in mode ``color_by`` (None for modes without a bar)."""
-    ranges = [r for r in (color_range(p, color_by) for p in partitions) if r is not None]
-    if not ranges:
-        return None
-    return min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
 
 
 def render_frames(partitions, labels, color_by: str = "pattern", width: int = 600, scale: float = 1.0,
