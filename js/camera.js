@@ -140,7 +140,10 @@ export class Camera {
  * @returns {Rect}
  */
 export function boundsOf(points) {
-  let u0 = Infinity, v0 = Infinity, u1 = -Infinity, v1 = -Infinity;
+  let u0 = Infinity,
+    v0 = Infinity,
+    u1 = -Infinity,
+    v1 = -Infinity;
   for (let i = 0; i < points.length; i++) {
     const [u, v] = points[i];
     if (u < u0) u0 = u;

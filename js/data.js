@@ -44,7 +44,8 @@ export function decodeData(raw) {
     maxDistance: raw.max_distance ?? null,
   };
   const lengths = [data.uv.length / 2, data.distance.length, data.label.length, data.row.length];
-  if (lengths.some((m) => m !== n)) throw new Error(`data buffers disagree: ${n} points, buffer lengths ${lengths.join(", ")}`);
+  if (lengths.some((m) => m !== n))
+    throw new Error(`data buffers disagree: ${n} points, buffer lengths ${lengths.join(", ")}`);
   return data;
 }
 

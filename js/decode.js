@@ -68,7 +68,9 @@ export function typed(data, Type) {
   const view = data instanceof ArrayBuffer ? new DataView(data) : data;
   const size = Type.BYTES_PER_ELEMENT;
   if (!view || typeof view.byteLength !== "number") {
-    throw new Error(`expected a binary buffer, got ${Object.prototype.toString.call(data)} ${JSON.stringify(data)?.slice(0, 80)}`);
+    throw new Error(
+      `expected a binary buffer, got ${Object.prototype.toString.call(data)} ${JSON.stringify(data)?.slice(0, 80)}`,
+    );
   }
   if (view.byteLength % size !== 0) {
     throw new Error(`buffer of ${view.byteLength} bytes is not a whole number of ${size}-byte items`);
@@ -91,7 +93,9 @@ export function decodeGeometry(raw) {
   const offsets = typed(raw.offsets, Int32Array);
   const vertices = typed(raw.vertices, Float32Array);
   if (offsets.length !== nRegions + 1 || offsets[nRegions] * 2 !== vertices.length) {
-    throw new Error(`geometry buffers disagree: ${nRegions} regions, ${offsets.length} offsets, ${vertices.length / 2} vertices`);
+    throw new Error(
+      `geometry buffers disagree: ${nRegions} regions, ${offsets.length} offsets, ${vertices.length / 2} vertices`,
+    );
   }
   const affine = raw.partial ? null : typed(raw.affine, Float32Array);
   if (affine && affine.length !== nRegions * nOutputs * 3) {
@@ -130,7 +134,11 @@ export function decodeStyle(raw) {
     edgePalette: raw.edge_palette == null ? null : typed(raw.edge_palette, Uint32Array),
     legend: raw.legend ?? null,
     cells: raw.cells
-      ? { vertices: typed(raw.cells.vertices, Float32Array), offsets: typed(raw.cells.offsets, Int32Array), fill: typed(raw.cells.fill, Uint32Array) }
+      ? {
+          vertices: typed(raw.cells.vertices, Float32Array),
+          offsets: typed(raw.cells.offsets, Int32Array),
+          fill: typed(raw.cells.fill, Uint32Array),
+        }
       : null,
   };
 }

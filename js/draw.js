@@ -159,7 +159,10 @@ function drawBoundary(ctx, geometry, camera, theme) {
   if (S === 0) return;
   const [su, sv] = geometry.shift;
   ctx.lineCap = "round";
-  for (const [color, width] of [[theme.background, 4.5], [theme.foreground, 2.25]]) {
+  for (const [color, width] of [
+    [theme.background, 4.5],
+    [theme.foreground, 2.25],
+  ]) {
     ctx.strokeStyle = /** @type {string} */ (color);
     ctx.lineWidth = /** @type {number} */ (width);
     for (let s0 = 0; s0 < S; s0 += SEGMENTS_PER_PATH) {

@@ -14,11 +14,18 @@ export class RegionIndex {
     this.offsets = offsets;
     const R = offsets.length - 1;
     const boxes = new Float64Array(4 * R);
-    let u0 = Infinity, v0 = Infinity, u1 = -Infinity, v1 = -Infinity;
+    let u0 = Infinity,
+      v0 = Infinity,
+      u1 = -Infinity,
+      v1 = -Infinity;
     for (let r = 0; r < R; r++) {
-      let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
+      let a = Infinity,
+        b = Infinity,
+        c = -Infinity,
+        d = -Infinity;
       for (let k = offsets[r]; k < offsets[r + 1]; k++) {
-        const u = vertices[2 * k], v = vertices[2 * k + 1];
+        const u = vertices[2 * k],
+          v = vertices[2 * k + 1];
         if (u < a) a = u;
         if (u > c) c = u;
         if (v < b) b = v;
@@ -37,12 +44,16 @@ export class RegionIndex {
     this.du = (u1 - u0) / n || 1;
     this.dv = (v1 - v0) / n || 1;
     const counts = new Int32Array(n * n + 1);
-    this.#visit(boxes, R, (cell) => { counts[cell + 1]++; });
+    this.#visit(boxes, R, (cell) => {
+      counts[cell + 1]++;
+    });
     for (let i = 0; i < n * n; i++) counts[i + 1] += counts[i];
     this.start = counts;
     this.items = new Int32Array(counts[n * n]);
     const fill = counts.slice(0, n * n);
-    this.#visit(boxes, R, (cell, r) => { this.items[fill[cell]++] = r; });
+    this.#visit(boxes, R, (cell, r) => {
+      this.items[fill[cell]++] = r;
+    });
   }
 
   /**
@@ -52,8 +63,10 @@ export class RegionIndex {
    */
   #visit(boxes, R, fn) {
     for (let r = 0; r < R; r++) {
-      const i0 = this.#col(boxes[4 * r]), i1 = this.#col(boxes[4 * r + 2]);
-      const j0 = this.#row(boxes[4 * r + 1]), j1 = this.#row(boxes[4 * r + 3]);
+      const i0 = this.#col(boxes[4 * r]),
+        i1 = this.#col(boxes[4 * r + 2]);
+      const j0 = this.#row(boxes[4 * r + 1]),
+        j1 = this.#row(boxes[4 * r + 3]);
       for (let j = j0; j <= j1; j++) for (let i = i0; i <= i1; i++) fn(j * this.n + i, r);
     }
   }
@@ -74,7 +87,8 @@ export class RegionIndex {
    * @returns {number} region index, or -1 outside every region
    */
   regionAt(u, v) {
-    if (!(u >= this.u0 && v >= this.v0 && u <= this.u0 + this.n * this.du && v <= this.v0 + this.n * this.dv)) return -1;
+    if (!(u >= this.u0 && v >= this.v0 && u <= this.u0 + this.n * this.du && v <= this.v0 + this.n * this.dv))
+      return -1;
     const cell = this.#row(v) * this.n + this.#col(u);
     for (let i = this.start[cell]; i < this.start[cell + 1]; i++) {
       const r = this.items[i];
@@ -98,7 +112,8 @@ export function containsPoint(vertices, k0, k1, u, v) {
   if (k1 - k0 < 3) return false;
   for (let k = k0; k < k1; k++) {
     const next = k + 1 === k1 ? k0 : k + 1;
-    const ua = vertices[2 * k], va = vertices[2 * k + 1];
+    const ua = vertices[2 * k],
+      va = vertices[2 * k + 1];
     const cross = (vertices[2 * next] - ua) * (v - va) - (vertices[2 * next + 1] - va) * (u - ua);
     if (cross < 0) return false;
   }

@@ -54,7 +54,10 @@ export function fillPolygons(target, vertices, offsets, colors, t) {
       xs = new Float64Array(2 * n);
       ys = new Float64Array(2 * n);
     }
-    let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
+    let xmin = Infinity,
+      xmax = -Infinity,
+      ymin = Infinity,
+      ymax = -Infinity;
     for (let i = 0; i < n; i++) {
       const x = sx * vertices[2 * (k0 + i)] + ox;
       const y = sy * vertices[2 * (k0 + i) + 1] + oy;
@@ -73,7 +76,10 @@ export function fillPolygons(target, vertices, offsets, colors, t) {
     right.fill(-Infinity, row0, row1);
     for (let i = 0; i < n; i++) {
       const j = i + 1 === n ? 0 : i + 1;
-      const xa = xs[i], ya = ys[i], xb = xs[j], yb = ys[j];
+      const xa = xs[i],
+        ya = ys[i],
+        xb = xs[j],
+        yb = ys[j];
       if (ya === yb) continue;
       const lo = Math.max(row0, Math.ceil(Math.min(ya, yb) - 0.5));
       const hi = Math.min(row1, Math.ceil(Math.max(ya, yb) - 0.5));
@@ -123,7 +129,10 @@ function blend(pixels, i, color, w) {
 export function drawLine(target, x0, y0, x1, y1, color) {
   const { width: W, height: H, pixels } = target;
   const steep = Math.abs(y1 - y0) > Math.abs(x1 - x0);
-  let a0 = steep ? y0 : x0, b0 = steep ? x0 : y0, a1 = steep ? y1 : x1, b1 = steep ? x1 : y1;
+  let a0 = steep ? y0 : x0,
+    b0 = steep ? x0 : y0,
+    a1 = steep ? y1 : x1,
+    b1 = steep ? x1 : y1;
   if (a0 > a1) {
     [a0, a1] = [a1, a0];
     [b0, b1] = [b1, b0];
@@ -164,11 +173,17 @@ export function drawEdges(target, vertices, offsets, edgeLayer, colorOf, t) {
       const layer = edgeLayer[k];
       if (layer < 0) continue;
       const next = k + 1 === k1 ? k0 : k + 1;
-      const ua = vertices[2 * k], va = vertices[2 * k + 1];
-      const ub = vertices[2 * next], vb = vertices[2 * next + 1];
+      const ua = vertices[2 * k],
+        va = vertices[2 * k + 1];
+      const ub = vertices[2 * next],
+        vb = vertices[2 * next + 1];
       if (ua > ub || (ua === ub && va >= vb)) continue;
-      const xa = sx * ua + ox, ya = sy * va + oy, xb = sx * ub + ox, yb = sy * vb + oy;
-      if ((xa < -1 && xb < -1) || (xa > W + 1 && xb > W + 1) || (ya < -1 && yb < -1) || (ya > H + 1 && yb > H + 1)) continue;
+      const xa = sx * ua + ox,
+        ya = sy * va + oy,
+        xb = sx * ub + ox,
+        yb = sy * vb + oy;
+      if ((xa < -1 && xb < -1) || (xa > W + 1 && xb > W + 1) || (ya < -1 && yb < -1) || (ya > H + 1 && yb > H + 1))
+        continue;
       drawLine(target, xa, ya, xb, yb, colorOf(layer));
     }
   }

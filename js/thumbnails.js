@@ -27,7 +27,11 @@ export function rgbaCanvas(rgba, width, height) {
   canvas.width = width;
   canvas.height = height;
   const pixels = new Uint8ClampedArray(bytes.buffer, bytes.byteOffset, bytes.length);
-  /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d")).putImageData(new ImageData(pixels, width, height), 0, 0);
+  /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d")).putImageData(
+    new ImageData(pixels, width, height),
+    0,
+    0,
+  );
   return canvas;
 }
 
@@ -69,7 +73,8 @@ export function drawThumbnails(ctx, images, handles, width, height, theme) {
       [x - w / 2, y + THUMB_GAP],
       [x - THUMB_GAP - w, y - THUMB_GAP - h],
     ];
-    const fits = (/** @type {[number, number]} */ [left, top]) => left >= 1 && top >= 1 && left + w <= width - 1 && top + h <= height - 1;
+    const fits = (/** @type {[number, number]} */ [left, top]) =>
+      left >= 1 && top >= 1 && left + w <= width - 1 && top + h <= height - 1;
     const [left, top] = spots.find(fits) ?? spots[0];
     const l = Math.round(Math.min(Math.max(left, 1), width - w - 1));
     const t = Math.round(Math.min(Math.max(top, 1), height - h - 1));

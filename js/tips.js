@@ -142,7 +142,17 @@ export class Tips {
     const index = data ? dataAt(data, camera, x, y, DATA_RADIUS) : -1;
     if (data && index >= 0) {
       /** @type {SampleTip} */
-      const tip = { kind: "sample", index, row: data.row[index], x, y, pinned: false, image: null, error: null, busy: false };
+      const tip = {
+        kind: "sample",
+        index,
+        row: data.row[index],
+        x,
+        y,
+        pinned: false,
+        image: null,
+        error: null,
+        busy: false,
+      };
       this.#locate(tip);
       return tip;
     }
@@ -175,7 +185,11 @@ export class Tips {
       const info = { row: tip.row, label: labelOf(data, tip.index), distance: data.distance[tip.index] };
       const { image, error, busy } = tip;
       const onUse = (/** @type {number} */ anchor) => this.#useAsAnchor(tip, anchor);
-      renderSampleTip(this.el, info, tip.pinned ? { anchorLabels: this.scene.anchorLabels(), image, error, busy, onUse } : null);
+      renderSampleTip(
+        this.el,
+        info,
+        tip.pinned ? { anchorLabels: this.scene.anchorLabels(), image, error, busy, onUse } : null,
+      );
     } else {
       this.el.style.display = "none";
       return;
@@ -246,7 +260,7 @@ export class Tips {
       .invoke("_use_as_anchor", { row: tip.row, anchor }, { signal: this.signal })
       .then(([res]) => {
         const { ok, error } = /** @type {{ ok?: boolean, error?: string }} */ (res ?? {});
-        done(ok ? null : error ?? "the kernel did not use the point");
+        done(ok ? null : (error ?? "the kernel did not use the point"));
       })
       .catch((err) => {
         if (!this.signal.aborted) done(String(err));

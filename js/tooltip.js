@@ -45,7 +45,8 @@ export function regionInfo(g, r, u, v) {
     if (K > MAX_ROWS) order.sort((a, b) => values[b] - values[a]);
     rows = order.slice(0, MAX_ROWS).map((k) => {
       const i = (r * K + k) * 3;
-      const du = affine[i], dv = affine[i + 1];
+      const du = affine[i],
+        dv = affine[i + 1];
       return { k, du, dv, offset: affine[i + 2] - du * g.shift[0] - dv * g.shift[1], value: values[k] };
     });
   }
@@ -70,7 +71,10 @@ export function fmt(x) {
   if (x === 0) return "0";
   const a = Math.abs(x);
   if (a >= 1e4 || a < 1e-3) return x.toExponential(3);
-  return x.toPrecision(4).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  return x
+    .toPrecision(4)
+    .replace(/(\.\d*?)0+$/, "$1")
+    .replace(/\.$/, "");
 }
 
 /**
@@ -122,7 +126,8 @@ export function renderTooltip(el, info, opts) {
   for (const row of info.rows) {
     const tr = h("tr");
     if (row.k === info.predicted) tr.className = "scw-tt-top";
-    for (const x of [String(row.k), fmt(row.du), fmt(row.dv), fmt(row.offset), fmt(row.value)]) tr.append(h("td", "", x));
+    for (const x of [String(row.k), fmt(row.du), fmt(row.dv), fmt(row.offset), fmt(row.value)])
+      tr.append(h("td", "", x));
     table.append(tr);
   }
   el.append(table);
@@ -179,7 +184,9 @@ export function renderSlope(el, res, buffers) {
     box.append(grid);
     return;
   }
-  const values = new Float32Array(buffers[0].buffer.slice(buffers[0].byteOffset, buffers[0].byteOffset + buffers[0].byteLength));
+  const values = new Float32Array(
+    buffers[0].buffer.slice(buffers[0].byteOffset, buffers[0].byteOffset + buffers[0].byteLength),
+  );
   const table = h("table", "scw-tt-affine");
   const cols = Math.min(D, MAX_ROWS);
   for (let k = 0; k < Math.min(K, MAX_ROWS); k++) {

@@ -1,21 +1,24 @@
-// SplineCamWidget front end: wires the model's traits to the camera, the drawing, the hit
-// test, the interaction, the tooltip, the checkpoint slider and the linked viewports. No
-// geometry is computed here.
+// SplineCamWidget front end: wires the model's traits to the view state, the painting, the
+// hit test, the interaction, the tooltip, the checkpoint slider and the linked viewports. No
+// geometry is computed here; the timing rules live in paint.js, anchor_sync.js and view_sync.js.
 
 import { decodeGeometry, decodeStyle } from "./decode.js";
 import { decodeData, dataLegend } from "./data.js";
 import { decodeAnchorImages } from "./thumbnails.js";
 import { Camera, boundsOf } from "./camera.js";
-import { SceneRenderer, drawOverlay } from "./draw.js";
+import { Painter } from "./paint.js";
 import { RegionIndex, handleAt } from "./pick.js";
 import { attachInteraction } from "./interact.js";
 import { Tips } from "./tips.js";
 import { renderLegend } from "./legend.js";
+import { showStatus } from "./status.js";
 import { attachCheckpointSlider } from "./controls.js";
 import { Link } from "./link.js";
 import { createLayout } from "./layout.js";
 import { readTheme } from "./theme.js";
-import { throttle, debounce } from "./timing.js";
+import { createViewState, shownData } from "./view_state.js";
+import { AnchorSync } from "./anchor_sync.js";
+import { ViewSync } from "./view_sync.js";
 
 /**
  * @typedef {object} Model
@@ -36,132 +39,89 @@ import { throttle, debounce } from "./timing.js";
 
 /** Pointer moves closer than this (CSS px) to a handle grab it. */
 const HANDLE_RADIUS = 12;
-/** Anchor positions go to Python at most this often while dragging (ms)... */
-const ANCHOR_SYNC_MS = 30;
-/** ...and, while a sent position has not come back drawn, only after this long (ms): each update
- * then gets drawn instead of cancelling the previous computation. */
-const ANCHOR_AWAIT_MS = 500;
-/** The visible rectangle goes to Python this long after panning or zooming stops (ms). */
-const VIEW_SETTLE_MS = 150;
-/** Above this exact-drawing time (ms), pan and zoom move the last picture and redraw exactly when idle. */
-const LIVE_REDRAW_MS = 24;
 /** Margin (CSS px) around the domain when the camera fits it. */
 const FIT_MARGIN = 24;
 
 /** @type {import("@anywidget/types").Render<Model>} */
 function render({ model, el, experimental }) {
+  // --- the view: its DOM, camera and state, the painting, the tooltip, the syncing with Python
   const layout = createLayout(el, model.get("height"));
-  const renderer = new SceneRenderer(layout.base);
-  const overlayCtx = /** @type {CanvasRenderingContext2D} */ (layout.overlay.getContext("2d"));
   const camera = new Camera(1, model.get("height"));
-  let theme = readTheme(layout.root);
-  const updateTheme = () => {
-    theme = readTheme(layout.root); // CSS variables resolve only once the output is in the page
-    layout.root.style.colorScheme = theme.dark ? "dark" : "light"; // the slider and buttons follow it
-  };
-  let dpr = window.devicePixelRatio || 1;
-
-  /** @type {import("./decode.js").Geometry | null} */
-  let geometry = null;
-  /** @type {import("./decode.js").Style | null} */
-  let style = null;
-  /** @type {RegionIndex | null} */
-  let index = null;
-  /** @type {import("./data.js").DataSet | null} */
-  let data = null;
-  /** @type {HTMLCanvasElement[] | null} */
-  let thumbnails = null;
-  /** plane frame the camera was last fitted to; null = fit on the next geometry */
-  let fittedFrame = /** @type {number | null} */ (null);
-  /** @type {Array<[number, number]>} */
-  let anchors = model.get("anchors_2d").map(([u, v]) => [u, v]);
-  let dragging = -1;
-  let hoverAnchor = -1;
-  /** @type {string | null} JSON of the last view this view sent, to recognise its echo */
-  let sentView = null;
+  const state = createViewState(model.get("anchors_2d"), layout.root);
+  const painter = new Painter(layout, camera, state, () => ({
+    anchors: state.anchors,
+    labels: model.get("anchor_labels"),
+    active: state.dragging >= 0 ? state.dragging : state.hoverAnchor,
+    geometry: state.geometry,
+    region: tips.region,
+    data: shownData(state),
+    sample: tips.sample,
+    thumbnails: state.thumbnails,
+  }));
+  const anchorSync = new AnchorSync(model, state);
+  const viewSync = new ViewSync(model, camera, {
+    fitDomain: () => {
+      state.fittedFrame = null;
+      fitCamera();
+      painter.schedule("exact");
+    },
+    redraw: () => painter.schedule("exact"),
+  });
   const aborts = new AbortController();
-
-  // --- painting, coalesced into animation frames -------------------------------------
-  let rafId = 0;
-  let wantExact = false;
-  let wantPreview = false;
-  const paint = () => {
-    rafId = 0;
-    if (wantExact || (wantPreview && !renderer.preview(camera, theme))) {
-      renderer.render(geometry, style, camera, theme);
-      // for automation: which computation is on screen, and how long drawing it took
-      layout.root.dataset.drawnSeq = String(geometry ? geometry.seq : -1);
-      layout.root.dataset.drawMs = renderer.lastMs.toFixed(1);
-    }
-    layout.root.dataset.view = JSON.stringify(camera.visibleRect()); // for automation: the plane window shown
-    wantExact = wantPreview = false;
-    paintOverlay();
-  };
-  /** @param {"exact" | "preview" | "overlay"} what */
-  const schedule = (what) => {
-    if (what === "exact") wantExact = true;
-    if (what === "preview") wantPreview = true;
-    if (!rafId) rafId = requestAnimationFrame(paint);
-  };
-  const paintOverlay = () => {
-    overlayCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    drawOverlay(overlayCtx, camera.width, camera.height,
-      {
-        anchors, labels: model.get("anchor_labels"), active: dragging >= 0 ? dragging : hoverAnchor,
-        geometry, region: tips.region, data: shownData(), sample: tips.sample, thumbnails,
-      },
-      camera, theme);
-  };
-  /** the data points, when they belong to the plane on screen */
-  const shownData = () => (data && geometry && data.frame === geometry.frame && data.n > 0 ? data : null);
-  const settleExact = debounce(() => schedule("exact"), 120);
-  const cameraMoved = () => {
-    if (renderer.lastMs <= LIVE_REDRAW_MS) schedule("exact");
-    else {
-      schedule("preview");
-      settleExact.call();
-    }
-  };
+  const tips = new Tips(layout.tooltip, experimental, aborts.signal, {
+    camera,
+    geometry: () => state.geometry,
+    data: () => shownData(state),
+    regionAt: (u, v) => {
+      const { geometry } = state;
+      if (!geometry) return -1;
+      state.index ??= new RegionIndex(geometry.vertices, geometry.offsets);
+      return state.index.regionAt(u - geometry.shift[0], v - geometry.shift[1]);
+    },
+    anchorLabels: () => model.get("anchor_labels"),
+    changed: () => painter.schedule("overlay"),
+  });
 
   // --- sizing and theme ----------------------------------------------------------------
+  const updateTheme = () => {
+    state.theme = readTheme(layout.root); // CSS variables resolve only once the output is in the page
+    layout.root.style.colorScheme = state.theme.dark ? "dark" : "light"; // the slider and buttons follow it
+  };
   const resize = () => {
-    dpr = window.devicePixelRatio || 1;
+    state.dpr = window.devicePixelRatio || 1;
     updateTheme();
     const width = layout.root.clientWidth || 1;
     const height = model.get("height");
     layout.root.style.height = `${height}px`;
     camera.resize(width, height);
-    renderer.resize(width, height, dpr);
-    layout.overlay.width = Math.round(width * dpr);
-    layout.overlay.height = Math.round(height * dpr);
-    layout.overlay.style.width = `${width}px`;
-    layout.overlay.style.height = `${height}px`;
-    if (fittedFrame === null || model.get("view") === null) fitCamera();
-    schedule("exact");
+    painter.resize(width, height, state.dpr);
+    if (state.fittedFrame === null || model.get("view") === null) fitCamera();
+    painter.schedule("exact");
   };
   const fitCamera = () => {
     const view = model.get("view");
     if (view) camera.fit(view);
-    else if (geometry) {
-      camera.fit(boundsOf([...geometry.domain, ...anchors]), FIT_MARGIN);
-      fittedFrame = geometry.frame;
+    else if (state.geometry) {
+      camera.fit(boundsOf([...state.geometry.domain, ...state.anchors]), FIT_MARGIN);
+      state.fittedFrame = state.geometry.frame;
     }
   };
   const resizeObserver = new ResizeObserver(resize);
   resizeObserver.observe(layout.root);
   const themeObserver = new MutationObserver(() => {
     updateTheme();
-    schedule("exact");
+    painter.schedule("exact");
   });
-  themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"] });
+  themeObserver.observe(document.body, {
+    attributes: true,
+    attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"],
+  });
   const onWindowResize = () => {
-    if ((window.devicePixelRatio || 1) !== dpr) resize();
+    if ((window.devicePixelRatio || 1) !== state.dpr) resize();
   };
   window.addEventListener("resize", onWindowResize);
 
   // --- trait changes -------------------------------------------------------------------
-  /** @type {Map<string, string>} why the front end could not read a trait, by trait */
-  const decodeErrors = new Map();
   /**
    * @template T
    * @param {keyof Model} trait
@@ -172,181 +132,124 @@ function render({ model, el, experimental }) {
   const read = (trait, what, decode) => {
     try {
       const value = decode(model.get(trait));
-      decodeErrors.delete(trait);
+      state.decodeErrors.delete(trait);
       return value;
     } catch (err) {
-      decodeErrors.set(trait, `the front end could not read ${what}: ${err}`);
+      state.decodeErrors.set(trait, `the front end could not read ${what}: ${err}`);
       return null;
     }
   };
   const onGeometry = () => {
-    awaitingSince = -Infinity;
-    if (dragging >= 0) anchorSync.call();
-    geometry = read("geometry", "the partition", decodeGeometry);
-    index = null;
+    anchorSync.drawn();
+    state.geometry = read("geometry", "the partition", decodeGeometry);
+    state.index = null;
     onStyle();
+    const { geometry, fittedFrame } = state;
     if (geometry && (fittedFrame !== geometry.frame || fittedFrame === null) && model.get("view") === null) fitCamera();
     tips.refresh();
-    schedule("exact");
+    painter.schedule("exact");
   };
   const onStyle = () => {
+    const { geometry } = state;
     const s = read("coloring", "the colours", decodeStyle);
-    style = s && geometry && s.seq === geometry.seq && s.fill.length === geometry.nRegions ? s : null;
+    state.style = s && geometry && s.seq === geometry.seq && s.fill.length === geometry.nRegions ? s : null;
     showLegend();
     updateStatus();
-    schedule("exact");
+    painter.schedule("exact");
   };
   const onData = () => {
-    data = read("data", "the data points", decodeData);
+    state.data = read("data", "the data points", decodeData);
     showLegend();
     updateStatus();
     tips.refresh();
-    schedule("overlay");
+    painter.schedule("overlay");
   };
   const showLegend = () => {
-    const points = shownData();
-    renderLegend(layout.legend, [style ? style.legend : null, points ? dataLegend(points) : null]);
+    const points = shownData(state);
+    renderLegend(layout.legend, [state.style ? state.style.legend : null, points ? dataLegend(points) : null]);
   };
   const onAnchorImages = () => {
-    thumbnails = read("anchor_images", "the anchor pictures", decodeAnchorImages);
+    state.thumbnails = read("anchor_images", "the anchor pictures", decodeAnchorImages);
     updateStatus();
-    schedule("overlay");
+    painter.schedule("overlay");
   };
+  const updateStatus = () =>
+    showStatus(layout, {
+      status: model.get("status"),
+      error: model.get("error") ?? state.decodeErrors.values().next().value ?? null,
+      geometry: state.geometry,
+      style: state.style,
+    });
   const onAnchors = () => {
-    if (dragging >= 0) return;
-    anchors = model.get("anchors_2d").map(([u, v]) => [u, v]);
-    schedule("overlay");
+    if (anchorSync.received()) painter.schedule("overlay");
   };
-  const onView = () => {
-    const view = model.get("view");
-    if (view === null) {
-      sentView = null;
-      fittedFrame = null;
-      fitCamera();
-      schedule("exact");
-    } else if (JSON.stringify(view) !== sentView) {
-      camera.fit(view);
-      schedule("exact");
-    }
-  };
-  const onHeight = () => resize();
-  const updateStatus = () => {
-    const status = model.get("status") ?? { state: "idle", message: "" };
-    const computing = status.state === "computing";
-    const parts = [];
-    if (geometry) {
-      const n = geometry.nRegions;
-      parts.push(`${n.toLocaleString()} region${n === 1 ? "" : "s"}${geometry.partial ? " so far" : ""}`);
-    }
-    if (style) parts.push(`colour: ${style.mode}`);
-    if (computing) parts.push(status.n_layers ? `computing layer ${status.layer + 1} of ${status.n_layers}` : "computing…");
-    layout.status.textContent = parts.join(" · ");
-    const fraction = computing ? (status.n_layers ? (status.layer + 1) / status.n_layers : 0.05) : 0;
-    layout.progress.style.width = `${Math.round(fraction * 100)}%`;
-    layout.progress.style.display = computing ? "block" : "none";
-    const error = model.get("error") ?? decodeErrors.values().next().value ?? null;
-    layout.banner.textContent = error ?? "";
-    layout.banner.style.display = error ? "block" : "none";
-    layout.banner.classList.toggle("scw-warn", status.state === "budget");
+  const onError = () => {
+    anchorSync.failed();
+    updateStatus();
   };
   /** @type {Array<[string, () => void]>} */
   const handlers = [
     ["change:geometry", onGeometry],
     ["change:coloring", onStyle],
     ["change:anchors_2d", onAnchors],
-    ["change:anchor_labels", () => schedule("overlay")],
-    ["change:view", onView],
+    ["change:anchor_labels", () => painter.schedule("overlay")],
+    ["change:view", () => viewSync.received()],
     ["change:status", updateStatus],
-    ["change:error", () => {
-      awaitingSince = -Infinity;
-      updateStatus();
-    }],
-    ["change:height", onHeight],
+    ["change:error", onError],
+    ["change:height", () => resize()],
     ["change:data", onData],
     ["change:anchor_images", onAnchorImages],
     ["change:link_group", () => link.join(model.get("link_group") ?? "")],
   ];
   for (const [event, fn] of handlers) model.on(event, fn);
 
-  // --- tooltip -------------------------------------------------------------------------
-  /** @param {number} u @param {number} v */
-  const regionAt = (u, v) => {
-    if (!geometry) return -1;
-    index ??= new RegionIndex(geometry.vertices, geometry.offsets);
-    return index.regionAt(u - geometry.shift[0], v - geometry.shift[1]);
-  };
-  const tips = new Tips(layout.tooltip, experimental, aborts.signal, {
-    camera,
-    geometry: () => geometry,
-    data: shownData,
-    regionAt,
-    anchorLabels: () => model.get("anchor_labels"),
-    changed: () => schedule("overlay"),
-  });
-
   // --- interaction ---------------------------------------------------------------------
-  /** when the last anchor update was sent, until a geometry (or an error) comes back */
-  let awaitingSince = -Infinity;
-  const sendAnchors = () => {
-    const sent = model.get("anchors_2d");
-    if (sent.every(([u, v], i) => u === anchors[i][0] && v === anchors[i][1])) return;
-    model.set("anchors_2d", anchors.map(([u, v]) => [u, v]));
-    model.save_changes();
-    awaitingSince = performance.now();
+  /** @param {number} x @param {number} y  a CSS point @returns {number} the anchor whose handle is there, or -1 */
+  const anchorAt = (x, y) => {
+    const handles = state.anchors.map(([u, v]) => camera.toScreen(u, v));
+    return handleAt(handles, x, y, HANDLE_RADIUS);
   };
-  const anchorSync = throttle(sendAnchors, ANCHOR_SYNC_MS);
-  const viewSync = debounce(() => {
-    const view = camera.visibleRect();
-    sentView = JSON.stringify(view);
-    model.set("view", view);
-    model.save_changes();
-  }, VIEW_SETTLE_MS);
-
+  /** this view's user moved the camera: the group's other views follow */
+  const share = () => link.broadcast({ cu: camera.cu, cv: camera.cv, scale: camera.scale, source: model });
   const detach = attachInteraction(layout.overlay, {
-    anchorAt: (x, y) => handleAt(anchors.map(([u, v]) => camera.toScreen(u, v)), x, y, HANDLE_RADIUS),
+    anchorAt,
     onAnchorMove: (i, x, y) => {
-      dragging = i;
-      anchors[i] = camera.toPlane(x, y);
-      schedule("overlay");
-      if (performance.now() - awaitingSince > ANCHOR_AWAIT_MS) anchorSync.call();
+      anchorSync.move(i, camera.toPlane(x, y));
+      painter.schedule("overlay");
     },
     onAnchorRelease: () => {
-      anchorSync.cancel();
-      sendAnchors();
-      dragging = -1;
-      schedule("overlay");
+      anchorSync.release();
+      painter.schedule("overlay");
     },
     onPan: (dx, dy) => {
       camera.panBy(dx, dy);
       tips.close();
-      cameraMoved();
+      painter.cameraMoved();
       share();
     },
     onZoom: (x, y, factor) => {
       camera.zoomAt(x, y, factor);
       tips.place();
-      cameraMoved();
+      painter.cameraMoved();
       share();
     },
-    onCameraEnd: () => viewSync.call(),
+    onCameraEnd: () => viewSync.moved(),
     onHover: (x, y) => {
-      const anchor = handleAt(anchors.map(([u, v]) => camera.toScreen(u, v)), x, y, HANDLE_RADIUS);
-      if (anchor !== hoverAnchor) {
-        hoverAnchor = anchor;
-        schedule("overlay");
+      const anchor = anchorAt(x, y);
+      if (anchor !== state.hoverAnchor) {
+        state.hoverAnchor = anchor;
+        painter.schedule("overlay");
       }
       tips.hover(x, y, anchor >= 0);
     },
     onLeave: () => {
-      hoverAnchor = -1;
+      state.hoverAnchor = -1;
       tips.leave();
-      schedule("overlay");
+      painter.schedule("overlay");
     },
     onClick: (x, y) => tips.click(x, y),
     onReset: () => {
-      model.set("view", null);
-      model.save_changes();
-      onView();
+      viewSync.reset();
       share();
     },
   });
@@ -355,11 +258,10 @@ function render({ model, el, experimental }) {
   const link = new Link((shared) => {
     camera.lookAt(shared.cu, shared.cv, shared.scale);
     tips.close();
-    cameraMoved();
+    painter.cameraMoved();
     // as if this view's user had moved it; a view of the leader's own model gets the view with it
-    if (shared.source !== model) viewSync.call();
+    if (shared.source !== model) viewSync.moved();
   });
-  const share = () => link.broadcast({ cu: camera.cu, cv: camera.cv, scale: camera.scale, source: model });
   link.join(model.get("link_group") ?? "");
 
   const detachSlider = attachCheckpointSlider(layout.controls, model);
@@ -375,8 +277,7 @@ function render({ model, el, experimental }) {
     aborts.abort();
     anchorSync.cancel();
     viewSync.cancel();
-    settleExact.cancel();
-    if (rafId) cancelAnimationFrame(rafId);
+    painter.cancel();
     for (const [event, fn] of handlers) model.off(event, fn);
     resizeObserver.disconnect();
     themeObserver.disconnect();

@@ -40,14 +40,20 @@ class FakeModel {
     this.handlers = new Map();
     this.log = [];
   }
-  get(key) { return this.state[key]; }
+  get(key) {
+    return this.state[key];
+  }
   set(key, value) {
     this.state[key] = value;
     this.log.push({ op: "set", key, value: snapshot(value), t: performance.now() });
     this.emit(`change:${key}`, value);
   }
-  save_changes() { this.log.push({ op: "save_changes", t: performance.now() }); }
-  send(content, callbacks, buffers) { this.log.push({ op: "send", content: snapshot(content), t: performance.now() }); }
+  save_changes() {
+    this.log.push({ op: "save_changes", t: performance.now() });
+  }
+  send(content, callbacks, buffers) {
+    this.log.push({ op: "send", content: snapshot(content), t: performance.now() });
+  }
   on(event, fn) {
     if (!this.handlers.has(event)) this.handlers.set(event, new Set());
     this.handlers.get(event).add(fn);
