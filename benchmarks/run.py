@@ -64,7 +64,12 @@ def vgg_like(widths, input_size: int, hidden: int) -> torch.nn.Sequential:
         for _ in range(2):
             layers += [torch.nn.Conv2d(channels, width, 3, padding=1), torch.nn.ReLU()]
             channels = width
-    layers += [torch.nn.Flatten(), torch.nn.Linear(channels * size * size, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10)]
+    layers += [
+        torch.nn.Flatten(),
+        torch.nn.Linear(channels * size * size, hidden),
+        torch.nn.ReLU(),
+        torch.nn.Linear(hidden, 10),
+    ]
     return torch.nn.Sequential(*layers).eval()
 
 
@@ -156,12 +161,15 @@ def main() -> None:
             continue
         model, plane = workload(widths, half_width)
         repeats = args.repeats if widths[1] <= 128 else max(1, args.repeats // 2)
-        ours_time, ours = timed(lambda: partition(model, plane, device=args.device), repeats)
+        ours_time, ours = timed(lambda model=model, plane=plane: partition(model, plane, device=args.device), repeats)
         with PeakMemory() as memory:
             partition(model, plane, device=args.device)
-        peer_time, peer_count = timed(lambda: run_peer(model, plane), repeats)
-        print(f"{name:24} {ours.n_regions:8d} {peer_count:8d} {ours_time:8.3f} {peer_time:8.3f} "
-              f"{ours_time / peer_time:6.2f} {memory.peak / 2**20:8.0f}", flush=True)
+        peer_time, peer_count = timed(lambda model=model, plane=plane: run_peer(model, plane), repeats)
+        print(
+            f"{name:24} {ours.n_regions:8d} {peer_count:8d} {ours_time:8.3f} {peer_time:8.3f} "
+            f"{ours_time / peer_time:6.2f} {memory.peak / 2**20:8.0f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -4,28 +4,35 @@
 >>> p = partition(model.eval(), Slice.from_anchors(three_inputs))
 """
 
-from .compare import Comparison, compare
-from .engine import LayerProgress, partition
-from .export import partition_to_svg
+from ._version import __version__
+from .density import local_density
+from .engine.class_cells import ClassCells
+from .engine.compute import LayerProgress, partition
 from .errors import RegionBudgetExceeded, SplineCamError, UnsupportedModelError, VerificationError
+from .export import partition_to_svg
 from .network import SUPPORTED_MODULES, PiecewiseLinear, declare_piecewise_linear
 from .partition import Partition
-from .sampling import local_density
+from .sampling import BoundarySamples
 from .slice import Slice, named_domain, square_domain
-from .widget import SplineCamWidget
+from .stats import PartitionStats
+from .widget import Comparison, SplineCamWidget, compare
 
 __all__ = [
+    "BoundarySamples",
+    "ClassCells",
     "Comparison",
     "LayerProgress",
     "Partition",
+    "PartitionStats",
     "PiecewiseLinear",
     "RegionBudgetExceeded",
     "SUPPORTED_MODULES",
     "Slice",
-    "SplineCamWidget",
     "SplineCamError",
+    "SplineCamWidget",
     "UnsupportedModelError",
     "VerificationError",
+    "__version__",
     "compare",
     "declare_piecewise_linear",
     "local_density",
@@ -34,4 +41,3 @@ __all__ = [
     "partition_to_svg",
     "square_domain",
 ]
-__version__ = "0.1.0"

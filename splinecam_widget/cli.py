@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from .colors import MODES
-from .engine import LayerProgress, partition
+from .engine.compute import LayerProgress, partition
 from .errors import SplineCamError
 from .slice import DOMAIN_KINDS, Slice
 
@@ -66,7 +66,9 @@ def load_model_file(path: str) -> nn.Module:
     except Exception as exc:  # torch.load raises many kinds for a file it cannot read
         raise SplineCamError(f"--model {path!r}: not a saved torch model ({type(exc).__name__}: {exc})") from None
     if not isinstance(model, nn.Module):
-        raise SplineCamError(f"--model {path!r} holds a {type(model).__name__}; save the module itself with torch.save(model, path)")
+        raise SplineCamError(
+            f"--model {path!r} holds a {type(model).__name__}; save the module itself with torch.save(model, path)"
+        )
     return model
 
 
@@ -124,20 +126,29 @@ def render(args) -> None:
         anchors = demo_anchors(points, labels) if args.anchors is None else load_anchors(args.anchors)
     else:
         if args.anchors is None:
-            raise SplineCamError("--model needs --anchors: an .npy file holding three model inputs, shape (3, *input_shape)")
+            raise SplineCamError(
+                "--model needs --anchors: an .npy file holding three model inputs, shape (3, *input_shape)"
+            )
         model, anchors = load_model(args.model), load_anchors(args.anchors)
     plane = Slice.from_anchors(anchors, domain=args.domain, margin=args.margin)
     start = time.perf_counter()
 
     def progress(event: LayerProgress) -> None:
-        print(f"  layer {event.layer + 1}/{event.n_layers}: {event.n_regions:,} regions "
-              f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+        print(
+            f"  layer {event.layer + 1}/{event.n_layers}: {event.n_regions:,} regions "
+            f"({time.perf_counter() - start:.1f} s)",
+            file=sys.stderr,
+        )
 
-    result = partition(model, plane, device=args.device,
-                       max_regions=args.max_regions, levels=args.levels, progress=progress)
+    result = partition(
+        model, plane, device=args.device, max_regions=args.max_regions, levels=args.levels, progress=progress
+    )
     write(result, args.output, args.color_by, args.width, args.scale)
-    print(f"{result.n_regions:,} regions, {len(result.boundary):,} boundary segments in "
-          f"{time.perf_counter() - start:.2f} s -> {args.output}", file=sys.stderr)
+    print(
+        f"{result.n_regions:,} regions, {len(result.boundary):,} boundary segments in "
+        f"{time.perf_counter() - start:.2f} s -> {args.output}",
+        file=sys.stderr,
+    )
 
 
 def load_anchors(path: str) -> np.ndarray:
@@ -150,12 +161,21 @@ def load_anchors(path: str) -> np.ndarray:
 
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    main_parser = argparse.ArgumentParser(prog="splinecam-widget", description=__doc__.splitlines()[0],
-                                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    main_parser = argparse.ArgumentParser(
+        prog="splinecam-widget",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = main_parser.add_subparsers(dest="command", required=True)
-    command = commands.add_parser("render", help="compute a partition and write PNG, SVG, HTML, NPZ or GeoJSON",
-                                  description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    command.add_argument("--model", help="package.module:attribute, or a torch.save / TorchScript file (default: the demo)")
+    command = commands.add_parser(
+        "render",
+        help="compute a partition and write PNG, SVG, HTML, NPZ or GeoJSON",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument(
+        "--model", help="package.module:attribute, or a torch.save / TorchScript file (default: the demo)"
+    )
     command.add_argument("--anchors", help=".npy file with three inputs, shape (3, *input_shape)")
     command.add_argument("--domain", choices=DOMAIN_KINDS, default="square")
     command.add_argument("--margin", type=float, default=0.25)

@@ -29,14 +29,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SplineCamError
+from .hashing import mix64
 
 MODES = ("slope", "class", "output", "pattern", "layer")
 
 VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725")
 DIVERGING = ("#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b")
 CATEGORICAL = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
 )
 NEUTRAL = "#e6e6e6"
 DOMAIN_EDGE = "#9e9e9e"
@@ -112,7 +121,7 @@ def _robust_range(x: np.ndarray) -> tuple[float, float]:
     """Range of ``x`` without its 1 % tails (its full range for fewer than 100 values)."""
     if len(x) == 0:
         return 0.0, 1.0
-    lo, hi = (np.quantile(x, [0.01, 0.99]) if len(x) >= 100 else (x.min(), x.max()))
+    lo, hi = np.quantile(x, [0.01, 0.99]) if len(x) >= 100 else (x.min(), x.max())
     if hi <= lo:
         hi = lo + max(abs(lo), 1.0) * 1e-9 + 1e-12
     return float(lo), float(hi)
@@ -172,8 +181,13 @@ def class_colors(p) -> Coloring:
     shown = range(len(labels)) if len(labels) <= MAX_LEGEND_ITEMS else np.unique(cls)[:MAX_LEGEND_ITEMS]
     items = [{"label": labels[k], "color": rgb_to_hex(palette[k % len(palette)])} for k in shown]
     cells = p.class_cells
-    return Coloring(_rgba(rgb), None, {"kind": "categorical", "title": title, "items": items},
-                    cells=cells, cell_fill=_rgba(palette[cells.classes % len(palette)]))
+    return Coloring(
+        _rgba(rgb),
+        None,
+        {"kind": "categorical", "title": title, "items": items},
+        cells=cells,
+        cell_fill=_rgba(palette[cells.classes % len(palette)]),
+    )
 
 
 def output_colors(p, value_range=None) -> Coloring:
@@ -205,21 +219,9 @@ def color_range(p, mode: str) -> tuple[float, float] | None:
     return _robust_range(out.max(axis=1))
 
 
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: spreads every bit of the pattern id over the result."""
-    x = x.astype(np.uint64, copy=True)
-    with np.errstate(over="ignore"):
-        x ^= x >> np.uint64(30)
-        x *= np.uint64(0xBF58476D1CE4E5B9)
-        x ^= x >> np.uint64(27)
-        x *= np.uint64(0x94D049BB133111EB)
-        x ^= x >> np.uint64(31)
-    return x
-
-
 def pattern_colors(p) -> Coloring:
     """A colour per activation pattern, stable across checkpoints (hue, saturation, lightness from a hash)."""
-    h = _mix64(np.asarray(p.pattern_ids, dtype=np.uint64))
+    h = mix64(np.asarray(p.pattern_ids, dtype=np.uint64))
     hue = (h & np.uint64(0xFFFF)).astype(np.float64) / 65536.0
     sat = 0.45 + 0.35 * ((h >> np.uint64(16)) & np.uint64(0xFF)).astype(np.float64) / 255.0
     light = 0.62 + 0.18 * ((h >> np.uint64(24)) & np.uint64(0xFF)).astype(np.float64) / 255.0
@@ -234,7 +236,10 @@ def hsl_to_rgb(h: np.ndarray, s: np.ndarray, l: np.ndarray) -> np.ndarray:  # no
     zero = np.zeros_like(c)
     sector = np.minimum(hp.astype(np.int64), 5)
     table = np.stack(
-        [np.stack(t, axis=1) for t in ((c, x, zero), (x, c, zero), (zero, c, x), (zero, x, c), (x, zero, c), (c, zero, x))]
+        [
+            np.stack(t, axis=1)
+            for t in ((c, x, zero), (x, c, zero), (zero, c, x), (zero, x, c), (x, zero, c), (c, zero, x))
+        ]
     )
     rgb = table[sector, np.arange(len(h))] + (l - c / 2)[:, None]
     return np.rint(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
@@ -247,7 +252,7 @@ def layer_colors(p, n_layers: int | None = None) -> Coloring:
     layer_rgb = hex_to_rgb(CATEGORICAL)[np.arange(n) % len(CATEGORICAL)]
     palette = _rgba(np.concatenate([hex_to_rgb([DOMAIN_EDGE]), layer_rgb]))
     fill = np.broadcast_to(_rgba(hex_to_rgb([NEUTRAL])), (p.n_regions, 4)).copy()
-    items = [{"label": f"layer {l + 1}", "color": rgb_to_hex(layer_rgb[l])} for l in range(min(n, MAX_LEGEND_ITEMS))]
+    items = [{"label": f"layer {i + 1}", "color": rgb_to_hex(layer_rgb[i])} for i in range(min(n, MAX_LEGEND_ITEMS))]
     return Coloring(fill, palette, {"kind": "categorical", "title": "edge made by", "items": items})
 
 
@@ -299,14 +304,18 @@ def region_colors(p, mode: str, n_layers: int | None = None, value_range=None) -
     if value_range is not None:
         lo, hi = (float(x) for x in value_range)
         if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
-            raise SplineCamError(f"value_range must be two finite numbers (low, high) with low < high, got {value_range!r}")
+            raise SplineCamError(
+                f"value_range must be two finite numbers (low, high) with low < high, got {value_range!r}"
+            )
         value_range = lo, hi
     return {"slope": slope_colors, "output": output_colors}[mode](p, value_range)
 
 
 def painted_polygons(p, coloring: Coloring):
-    """What a picture paints: every region in its colour, or, where the colouring has class
-    cells, the cells of the regions the decision boundary crosses in their class colours.
+    """What a picture paints: each region in its colour, or its class cells.
+
+    Where the colouring has class cells, the regions the decision boundary crosses are
+    painted as their cells, in their class colours.
 
     Returns
     -------

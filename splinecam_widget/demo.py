@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .engine import LayerProgress, partition
+from .engine.compute import LayerProgress, partition
 from .slice import Slice
 
 
@@ -57,6 +57,7 @@ def demo_anchors(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def main(argv=None) -> None:
+    """``python -m splinecam_widget.demo``: train the demo and print its partition."""
     parser = argparse.ArgumentParser(description="Train a two-moons MLP and print its exact partition.")
     parser.add_argument("--hidden", type=int, nargs="+", default=[32, 32], help="hidden layer widths")
     parser.add_argument("--steps", type=int, default=400, help="training steps")
@@ -66,8 +67,10 @@ def main(argv=None) -> None:
     start = time.perf_counter()
     model, points, labels = two_moons_mlp(tuple(args.hidden), args.steps)
     accuracy = ((model(torch.from_numpy(points))[:, 0] > 0).numpy() == labels).mean()
-    print(f"trained MLP 2-{'-'.join(map(str, args.hidden))}-1 on two moons in "
-          f"{time.perf_counter() - start:.2f} s (training accuracy {accuracy:.1%})")
+    print(
+        f"trained MLP 2-{'-'.join(map(str, args.hidden))}-1 on two moons in "
+        f"{time.perf_counter() - start:.2f} s (training accuracy {accuracy:.1%})"
+    )
 
     plane = Slice.from_anchors(demo_anchors(points, labels), margin=args.margin)
 
@@ -77,8 +80,10 @@ def main(argv=None) -> None:
     start = time.perf_counter()
     result = partition(model, plane, progress=report)
     elapsed = time.perf_counter() - start
-    print(f"{result.n_regions} linear regions, {len(result.boundary)} decision-boundary segments, "
-          f"computed in {elapsed * 1000:.1f} ms")
+    print(
+        f"{result.n_regions} linear regions, {len(result.boundary)} decision-boundary segments, "
+        f"computed in {elapsed * 1000:.1f} ms"
+    )
     start = time.perf_counter()
     partition(model, plane, verify=True)
     print(f"verified against the torch model at every region in {time.perf_counter() - start:.2f} s")

@@ -50,9 +50,25 @@ class Partition:
         Number of regions after each activation layer.
     """
 
-    def __init__(self, *, slice: Slice, vertices, offsets, edge_layer, pattern_ids, affine=None,
-                 boundary=None, boundary_classes=None, boundary_levels=None, boundary_regions=None,
-                 levels=(), layer_names=(), layer_region_counts=(), layer_records=(), network=None):
+    def __init__(
+        self,
+        *,
+        slice: Slice,
+        vertices,
+        offsets,
+        edge_layer,
+        pattern_ids,
+        affine=None,
+        boundary=None,
+        boundary_classes=None,
+        boundary_levels=None,
+        boundary_regions=None,
+        levels=(),
+        layer_names=(),
+        layer_region_counts=(),
+        layer_records=(),
+        network=None,
+    ):
         self.slice = slice
         self.vertices = np.asarray(vertices, dtype=np.float64)
         self.offsets = np.asarray(offsets, dtype=np.int64)
@@ -60,9 +76,15 @@ class Partition:
         self.pattern_ids = np.asarray(pattern_ids).view(np.uint64) if len(pattern_ids) else np.zeros(0, np.uint64)
         self.affine = None if affine is None else np.asarray(affine, dtype=np.float64)
         self.boundary = np.zeros((0, 2, 2)) if boundary is None else np.asarray(boundary, dtype=np.float64)
-        self.boundary_classes = np.zeros((0, 2), np.int64) if boundary_classes is None else np.asarray(boundary_classes, np.int64)
-        self.boundary_levels = np.zeros(0, np.int64) if boundary_levels is None else np.asarray(boundary_levels, np.int64)
-        self.boundary_regions = np.zeros(0, np.int64) if boundary_regions is None else np.asarray(boundary_regions, np.int64)
+        self.boundary_classes = (
+            np.zeros((0, 2), np.int64) if boundary_classes is None else np.asarray(boundary_classes, np.int64)
+        )
+        self.boundary_levels = (
+            np.zeros(0, np.int64) if boundary_levels is None else np.asarray(boundary_levels, np.int64)
+        )
+        self.boundary_regions = (
+            np.zeros(0, np.int64) if boundary_regions is None else np.asarray(boundary_regions, np.int64)
+        )
         self.levels = tuple(float(x) for x in levels)
         self.layer_names = list(layer_names)
         self.layer_region_counts = list(layer_region_counts)
@@ -144,8 +166,11 @@ class Partition:
 
     @cached_property
     def class_cells(self):
-        """:class:`~splinecam_widget.engine.class_cells.ClassCells`: the regions holding the
-        decision boundary cut into one convex piece per class, so a class picture is exact."""
+        """The regions holding the decision boundary cut into one convex piece per class.
+
+        A :class:`~splinecam_widget.engine.class_cells.ClassCells`; painting the cells
+        makes a class picture exact.
+        """
         from .engine.class_cells import class_cells
 
         self._require_outputs()
@@ -200,19 +225,28 @@ class Partition:
         return self._network.input_jacobian(self.slice.to_input(self.centroids[region : region + 1])[0])
 
     def to_npz(self, path) -> None:
-        """Write the partition's arrays to a compressed ``.npz`` file (see :func:`~splinecam_widget.export.partition_to_npz`)."""
+        """Write the partition's arrays to a compressed ``.npz`` file.
+
+        See :func:`~splinecam_widget.export.partition_to_npz`.
+        """
         from .export import partition_to_npz
 
         partition_to_npz(self, path)
 
     def to_geojson(self, include_boundary: bool = True) -> dict:
-        """The regions (and boundary) as a GeoJSON FeatureCollection dict (see :func:`~splinecam_widget.export.partition_to_geojson`)."""
+        """The regions (and boundary) as a GeoJSON FeatureCollection dict.
+
+        See :func:`~splinecam_widget.export.partition_to_geojson`.
+        """
         from .export import partition_to_geojson
 
         return partition_to_geojson(self, include_boundary)
 
     def to_bokeh(self, **options):
-        """The regions, boundary and anchors as a bokeh figure (see :func:`~splinecam_widget.export.partition_to_bokeh`)."""
+        """The regions, boundary and anchors as a bokeh figure.
+
+        See :func:`~splinecam_widget.export.partition_to_bokeh`.
+        """
         from .export import partition_to_bokeh
 
         return partition_to_bokeh(self, **options)
@@ -241,4 +275,5 @@ class Partition:
 
     def __repr__(self) -> str:
         kind = "partial " if self.is_partial else ""
-        return f"<{kind}Partition: {self.n_regions:,} regions, {self.n_outputs} outputs, {len(self.boundary):,} boundary segments>"
+        counts = f"{self.n_regions:,} regions, {self.n_outputs} outputs, {len(self.boundary):,} boundary segments"
+        return f"<{kind}Partition: {counts}>"

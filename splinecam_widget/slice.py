@@ -134,7 +134,7 @@ class Slice:
         self.anchors_2d = None if anchors_2d is None else as_float64_array(anchors_2d, "anchors_2d").reshape(3, 2)
 
     @classmethod
-    def from_anchors(cls, anchors, domain="square", margin: float = 0.25) -> "Slice":
+    def from_anchors(cls, anchors, domain="square", margin: float = 0.25) -> Slice:
         """Build the plane through three inputs.
 
         Parameters
@@ -178,7 +178,7 @@ class Slice:
         polygon = named_domain(anchors_2d, domain, margin) if isinstance(domain, str) else domain
         return cls(origin, basis, polygon, input_shape=points.shape[1:], anchors_2d=anchors_2d)
 
-    def with_domain(self, domain) -> "Slice":
+    def with_domain(self, domain) -> Slice:
         """Return the same plane with another convex domain (e.g. the visible viewport)."""
         return Slice(self.origin, self.basis, domain, input_shape=self.input_shape, anchors_2d=self.anchors_2d)
 
@@ -207,4 +207,5 @@ class Slice:
         return torch.from_numpy(uv) if as_tensor else uv
 
     def __repr__(self) -> str:
-        return f"Slice(input_shape={self.input_shape}, domain with {len(self.domain)} vertices, area {self.domain_area:.4g})"
+        corners, area = len(self.domain), self.domain_area
+        return f"Slice(input_shape={self.input_shape}, domain with {corners} vertices, area {area:.4g})"

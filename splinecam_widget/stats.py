@@ -44,7 +44,9 @@ class PartitionStats:
         return flat
 
     def __str__(self) -> str:
-        rows = [(key, f"{value:.6g}" if isinstance(value, float) else str(value)) for key, value in self.as_dict().items()]
+        rows = [
+            (key, f"{value:.6g}" if isinstance(value, float) else str(value)) for key, value in self.as_dict().items()
+        ]
         width = max(len(key) for key, _ in rows)
         return "\n".join(f"{key:<{width}}  {value}" for key, value in rows)
 

@@ -151,7 +151,9 @@ def check_boundary(partition, rng):
     verts, owner = partition.vertices[mask], region_of_vertex[mask]
     shrunk = 0.999 * verts + 0.001 * partition.centroids[owner]
     outputs = partition.outputs_at(shrunk, owner)
-    labels = [class_of(partition, outputs, np.full(len(owner), level)) for level in range(max(len(partition.levels), 1))]
+    labels = [
+        class_of(partition, outputs, np.full(len(owner), level)) for level in range(max(len(partition.levels), 1))
+    ]
     for winners in labels:
         first = np.full(partition.n_regions, -1)
         first[owner[::-1]] = winners[::-1]
@@ -168,13 +170,16 @@ def check_class_cells(model, partition, rng):
     """The class cells tile each boundary region, and the real model predicts each cell's class inside it."""
     cells = partition.class_cells
     assert np.array_equal(np.unique(cells.regions), np.unique(partition.boundary_regions))
-    polys = np.array([shapely.Polygon(cells.vertices[a:b]) for a, b in zip(cells.offsets[:-1], cells.offsets[1:])],
-                     dtype=object)
+    polys = np.array(
+        [shapely.Polygon(cells.vertices[a:b]) for a, b in zip(cells.offsets[:-1], cells.offsets[1:])], dtype=object
+    )
     areas = shapely.area(polys)
     assert np.all(areas > 0) and shapely.is_valid(polys).all()
     per_region = np.bincount(cells.regions, areas, minlength=partition.n_regions)
     touched = np.unique(cells.regions)
-    assert np.allclose(per_region[touched], partition.areas[touched], rtol=1e-9, atol=1e-15 * partition.slice.domain_area)
+    assert np.allclose(
+        per_region[touched], partition.areas[touched], rtol=1e-9, atol=1e-15 * partition.slice.domain_area
+    )
     # random points well inside each cell: the model's class there is the cell's class
     counts = np.diff(cells.offsets)
     owner = np.repeat(np.arange(len(counts)), counts)
@@ -182,8 +187,10 @@ def check_class_cells(model, partition, rng):
     totals = np.bincount(owner, weights, minlength=len(counts))
     points = np.stack([np.bincount(owner, weights * cells.vertices[:, k], minlength=len(counts)) for k in (0, 1)], 1)
     points = points / np.maximum(totals, 1e-300)[:, None]
-    mean = np.stack([np.bincount(owner, cells.vertices[:, k], minlength=len(counts)) for k in (0, 1)], 1) / \
-        np.maximum(counts, 1)[:, None]
+    mean = (
+        np.stack([np.bincount(owner, cells.vertices[:, k], minlength=len(counts)) for k in (0, 1)], 1)
+        / np.maximum(counts, 1)[:, None]
+    )
     points = 0.5 * points + 0.5 * mean
     if len(points) == 0:
         return

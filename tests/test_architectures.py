@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import regioncam
 import torch
+from engine_checks import check_against_model, check_boundary, check_tiling
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 from torch.nn import functional as F
 
-from engine_checks import check_against_model, check_boundary, check_tiling
 from splinecam_widget import PiecewiseLinear, Slice, declare_piecewise_linear, partition, square_domain
 
 
@@ -58,12 +58,17 @@ CONV_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CONV_CASES))
 def test_conv2d_net_equals_its_unrolled_dense_twin(case):
     torch.manual_seed(0)
     model = nn.Sequential(
-        nn.Conv2d(2, 4, **CONV_CASES[case]), nn.ReLU(), nn.Conv2d(4, 2, 2), nn.LeakyReLU(0.1),
-        nn.Flatten(), nn.LazyLinear(3),
+        nn.Conv2d(2, 4, **CONV_CASES[case]),
+        nn.ReLU(),
+        nn.Conv2d(4, 2, 2),
+        nn.LeakyReLU(0.1),
+        nn.Flatten(),
+        nn.LazyLinear(3),
     )
     model(torch.zeros(1, 2, 7, 7))
     model.eval()
@@ -78,8 +83,14 @@ def test_conv2d_net_equals_its_unrolled_dense_twin(case):
 def test_conv1d_batchnorm_avgpool_net():
     torch.manual_seed(1)
     model = nn.Sequential(
-        nn.Conv1d(3, 6, 3, padding=1), nn.BatchNorm1d(6), nn.PReLU(6), nn.AvgPool1d(2),
-        nn.Conv1d(6, 4, 3, stride=2, padding="valid"), nn.ReLU(), nn.Flatten(), nn.Linear(16, 2),
+        nn.Conv1d(3, 6, 3, padding=1),
+        nn.BatchNorm1d(6),
+        nn.PReLU(6),
+        nn.AvgPool1d(2),
+        nn.Conv1d(6, 4, 3, stride=2, padding="valid"),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(16, 2),
     )
     model[1].running_mean.uniform_(-0.3, 0.3)
     model[1].running_var.uniform_(0.5, 2)
@@ -89,11 +100,19 @@ def test_conv1d_batchnorm_avgpool_net():
     assert result.layer_names == ["model[2] (PReLU)", "model[5] (ReLU)"]
 
 
+@pytest.mark.slow
 def test_cifar_like_cnn_with_batchnorm2d_and_adaptive_pooling():
     torch.manual_seed(2)
     model = nn.Sequential(
-        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.AvgPool2d(2),
-        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU6(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(32, 10),
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.Conv2d(8, 8, 3, padding=1),
+        nn.ReLU6(),
+        nn.AdaptiveAvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32, 10),
     ).eval()
     exact(model, Slice.from_anchors(image_anchors((3, 8, 8))), per_region=1)
 
@@ -112,9 +131,12 @@ class ResidualBlock(nn.Module):
         return self.relu2(self.bn2(self.conv2(self.relu1(self.bn1(self.conv1(x))))) + x)
 
 
+@pytest.mark.slow
 def test_resnet_style_block():
     torch.manual_seed(3)
-    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), ResidualBlock(4), nn.Flatten(), nn.Linear(4 * 36, 5)).eval()
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), ResidualBlock(4), nn.Flatten(), nn.Linear(4 * 36, 5)
+    ).eval()
     result = exact(model, Slice.from_anchors(image_anchors((1, 6, 6))), per_region=1)
     assert len(result.layer_names) == 3
 
@@ -164,7 +186,10 @@ def regioncam_residual(model: ResidualMLP):
 
     layers = [linear(model.inp), regioncam.nn.ReLU()]
     for block in model.blocks:
-        layers += [regioncam.nn.Residual(regioncam.nn.Sequential(linear(block[0]), regioncam.nn.ReLU())), regioncam.nn.ReLU()]
+        layers += [
+            regioncam.nn.Residual(regioncam.nn.Sequential(linear(block[0]), regioncam.nn.ReLU())),
+            regioncam.nn.ReLU(),
+        ]
     return regioncam.nn.Sequential(*layers)
 
 
@@ -200,25 +225,33 @@ class FunctionalActivations(nn.Module):
         return self.c(h.relu())
 
 
-@pytest.mark.parametrize("model", [
-    nn.Sequential(nn.Linear(3, 8), PiecewiseLinear([-0.5, 0.0, 0.5], [0.0, 1.0, -1.0, 0.5]), nn.Linear(8, 2)),
-    nn.Sequential(nn.Linear(3, 8), Zigzag(), nn.Linear(8, 8), nn.Hardsigmoid(), nn.Linear(8, 2)),
-    nn.Sequential(nn.Linear(3, 8), nn.Softshrink(0.3), nn.Linear(8, 8), nn.RReLU(), nn.Linear(8, 1)),
-], ids=["PiecewiseLinear", "declared", "softshrink-rrelu"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        nn.Sequential(nn.Linear(3, 8), PiecewiseLinear([-0.5, 0.0, 0.5], [0.0, 1.0, -1.0, 0.5]), nn.Linear(8, 2)),
+        nn.Sequential(nn.Linear(3, 8), Zigzag(), nn.Linear(8, 8), nn.Hardsigmoid(), nn.Linear(8, 2)),
+        nn.Sequential(nn.Linear(3, 8), nn.Softshrink(0.3), nn.Linear(8, 8), nn.RReLU(), nn.Linear(8, 1)),
+    ],
+    ids=["PiecewiseLinear", "declared", "softshrink-rrelu"],
+)
 def test_custom_and_uncommon_activations(model):
     torch.manual_seed(5)
     for module in model:
         if isinstance(module, nn.Linear):
             module.reset_parameters()
     model.eval()
-    result = partition(model, Slice.from_anchors(torch.randn(3, 3, generator=torch.Generator().manual_seed(0))), verify=True)
+    result = partition(
+        model, Slice.from_anchors(torch.randn(3, 3, generator=torch.Generator().manual_seed(0))), verify=True
+    )
     check_tiling(result)
 
 
 def test_functional_abs_clamp_leaky_relu_in_a_forward():
     torch.manual_seed(6)
     model = FunctionalActivations().eval()
-    result = partition(model, Slice.from_anchors(torch.randn(3, 3, generator=torch.Generator().manual_seed(1))), verify=True)
+    result = partition(
+        model, Slice.from_anchors(torch.randn(3, 3, generator=torch.Generator().manual_seed(1))), verify=True
+    )
     check_tiling(result)
     assert [name.split(" ")[0] for name in result.layer_names] == ["abs", "leaky_relu", "clamp", "relu"]
 
@@ -231,8 +264,13 @@ def small_graph_nets(draw):
     channels = draw(st.integers(1, 3))
     size = draw(st.integers(4, 6))
     if kind == "residual":
-        model = nn.Sequential(nn.Conv2d(channels, 2, 3, padding=1), nn.ReLU(), ResidualBlock(2), nn.Flatten(),
-                              nn.Linear(2 * size * size, draw(st.sampled_from([1, 3]))))
+        model = nn.Sequential(
+            nn.Conv2d(channels, 2, 3, padding=1),
+            nn.ReLU(),
+            ResidualBlock(2),
+            nn.Flatten(),
+            nn.Linear(2 * size * size, draw(st.sampled_from([1, 3]))),
+        )
     else:
         layers = [nn.Conv2d(channels, 3, 3, padding=1, stride=draw(st.sampled_from([1, 2]))), nn.LeakyReLU(0.1)]
         if kind == "pooled":
@@ -301,7 +339,9 @@ def test_maximum_of_two_branches():
 def test_max_over_all_features_matches_regioncam():
     torch.manual_seed(9)
     # regioncam's max_pool takes the maximum of all features of the previous layer.
-    model = nn.Sequential(nn.Linear(2, 12), nn.ReLU(), nn.Linear(12, 6), nn.Unflatten(1, (1, 6)), nn.MaxPool1d(6), nn.Flatten()).eval()
+    model = nn.Sequential(
+        nn.Linear(2, 12), nn.ReLU(), nn.Linear(12, 6), nn.Unflatten(1, (1, 6)), nn.MaxPool1d(6), nn.Flatten()
+    ).eval()
     result = exact(model, Slice(np.zeros(2), np.eye(2), square_domain(2.0)), patterns=False)
     cam = regioncam.Regioncam(2.0)
     cam.linear(model[0].weight.detach().T.numpy(), model[0].bias.detach().numpy())
@@ -311,10 +351,16 @@ def test_max_over_all_features_matches_regioncam():
     assert result.n_regions == cam.num_faces
 
 
-@pytest.mark.parametrize("pool, size", [
-    (nn.MaxPool2d(2), 6), (nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), 6),
-    (nn.MaxPool2d(2, ceil_mode=True), 5), (nn.AdaptiveMaxPool2d((2, 3)), 6),
-], ids=["2x2", "3x3-s2-p1-ceil", "2x2-ceil-partial-windows", "adaptive"])
+@pytest.mark.parametrize(
+    "pool, size",
+    [
+        (nn.MaxPool2d(2), 6),
+        (nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), 6),
+        (nn.MaxPool2d(2, ceil_mode=True), 5),
+        (nn.AdaptiveMaxPool2d((2, 3)), 6),
+    ],
+    ids=["2x2", "3x3-s2-p1-ceil", "2x2-ceil-partial-windows", "adaptive"],
+)
 def test_cnn_with_max_pooling(pool, size):
     torch.manual_seed(10)
     model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.LeakyReLU(0.1), pool, nn.Flatten(), nn.LazyLinear(3))
@@ -337,7 +383,10 @@ class Arithmetic(nn.Module):
 
 def test_constant_arithmetic_alpha_slicing_and_negative_cat_dims():
     torch.manual_seed(11)
-    result = partition(Arithmetic().eval(), Slice.from_anchors(torch.randn(3, 3, generator=torch.Generator().manual_seed(3))),
-                       verify=True)
+    result = partition(
+        Arithmetic().eval(),
+        Slice.from_anchors(torch.randn(3, 3, generator=torch.Generator().manual_seed(3))),
+        verify=True,
+    )
     check_tiling(result)
     assert result.n_outputs == 4

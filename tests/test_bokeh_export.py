@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from bokeh.models import HoverTool
 from bokeh.plotting import figure
-from PIL import Image
 from browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, only_this_file
 from engine_checks import mlp
+from PIL import Image
 
 from splinecam_widget import Slice, SplineCamError, partition
 from splinecam_widget.colors import class_palette, region_colors, rgb_to_hex
@@ -55,7 +55,7 @@ def test_class_mode_patches_boundary_regions_as_their_class_cells(p):
         row = p.n_regions - len(np.unique(cells.regions)) + i  # whole regions first, then the cells
         assert data["region"][row] == r and data["predicted_class"][row] == str(k)
         assert data["fill_color"][row] == rgb_to_hex(palette[k])
-        np.testing.assert_array_equal(data["xs"][row], cells.vertices[cells.offsets[i]:cells.offsets[i + 1], 0])
+        np.testing.assert_array_equal(data["xs"][row], cells.vertices[cells.offsets[i] : cells.offsets[i + 1], 0])
 
 
 def test_hover_lists_region_class_and_affine_map(p):
@@ -121,7 +121,8 @@ def test_bad_input_is_a_clear_error(p):
 def test_partition_and_widget_methods(p):
     fig = p.to_bokeh(color_by="pattern")
     assert list(renderer(fig, "regions").data_source.data["fill_color"]) == [
-        rgb_to_hex(c[:3]) for c in region_colors(p, "pattern").fill]
+        rgb_to_hex(c[:3]) for c in region_colors(p, "pattern").fill
+    ]
     w = SplineCamWidget(mlp((2, 16, 16, 3)), ANCHORS, color_by="class", anchor_labels=["cat", "dog", "cow"])
     fig = w.to_bokeh()
     assert fig.title.text.endswith("colour: class")
@@ -177,10 +178,16 @@ def render_offline(url: str) -> dict:
             page.screenshot(path=str(SCREENSHOTS / "bokeh_offline.png"))
         finally:
             browser.close()
-    return {"shot": shot, "size": (box["width"], box["height"]), "tooltip": tooltip, "aborted": aborted,
-            "errors": errors}
+    return {
+        "shot": shot,
+        "size": (box["width"], box["height"]),
+        "tooltip": tooltip,
+        "aborted": aborted,
+        "errors": errors,
+    }
 
 
+@pytest.mark.browser
 def test_saved_html_renders_offline_in_chromium(p, tmp_path):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")

@@ -24,8 +24,13 @@ def states():
 
 @pytest.fixture
 def w(states):
-    widget = SplineCamWidget(mlp((2, 12, 12, 3)), ANCHORS, color_by="pattern", checkpoints=states,
-                             checkpoint_labels=["epoch 0", "epoch 5", "epoch 10"])
+    widget = SplineCamWidget(
+        mlp((2, 12, 12, 3)),
+        ANCHORS,
+        color_by="pattern",
+        checkpoints=states,
+        checkpoint_labels=["epoch 0", "epoch 5", "epoch 10"],
+    )
     widget.wait(30)
     return widget
 
@@ -79,16 +84,19 @@ def test_pattern_colours_follow_the_pattern_not_the_checkpoint():
     assert np.array_equal(w.coloring["fill"], memoryview(np.ascontiguousarray(colors_after).reshape(-1)))
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"checkpoints": []}, "empty"),
-    ({"checkpoints": "abc"}, "list of modules or state dicts"),
-    ({"checkpoints": [42]}, "checkpoint 0 must be a torch.nn.Module or a state dict, got int"),
-    ({"checkpoints": [{"0.weight": torch.zeros(12, 2)}]}, "checkpoint 0 does not fit the model"),
-    ({"checkpoints": [{}], "checkpoint_labels": ["a", "b"]}, "checkpoint 0 does not fit"),
-    ({"checkpoint_labels": ["a"]}, "checkpoint_labels needs checkpoints"),
-    ({"checkpoints": [mlp((2, 4, 3))] * 2, "checkpoint_labels": ["a"]}, "1 labels for 2 checkpoints"),
-    ({"checkpoints": [mlp((2, 4, 3))] * 2, "checkpoint": 2}, r"integer index in 0..1, got 2"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"checkpoints": []}, "empty"),
+        ({"checkpoints": "abc"}, "list of modules or state dicts"),
+        ({"checkpoints": [42]}, "checkpoint 0 must be a torch.nn.Module or a state dict, got int"),
+        ({"checkpoints": [{"0.weight": torch.zeros(12, 2)}]}, "checkpoint 0 does not fit the model"),
+        ({"checkpoints": [{}], "checkpoint_labels": ["a", "b"]}, "checkpoint 0 does not fit"),
+        ({"checkpoint_labels": ["a"]}, "checkpoint_labels needs checkpoints"),
+        ({"checkpoints": [mlp((2, 4, 3))] * 2, "checkpoint_labels": ["a"]}, "1 labels for 2 checkpoints"),
+        ({"checkpoints": [mlp((2, 4, 3))] * 2, "checkpoint": 2}, r"integer index in 0..1, got 2"),
+    ],
+)
 def test_bad_checkpoints_get_a_clear_error(kwargs, message):
     with pytest.raises(SplineCamError, match=message):
         SplineCamWidget(mlp((2, 12, 12, 3)), ANCHORS, **kwargs)
@@ -119,8 +127,10 @@ def test_frames_as_an_animated_gif(w, tmp_path):
         gif.seek(1)
         frame1 = np.asarray(gif.convert("RGB"))
     # frame 1 shows checkpoint 1 on the viewport: the pattern colour of the region at the centre
-    p1 = partition(mlp((2, 12, 12, 3), seed=1), Slice.from_anchors(ANCHORS).with_domain(
-        [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]]))
+    p1 = partition(
+        mlp((2, 12, 12, 3), seed=1),
+        Slice.from_anchors(ANCHORS).with_domain([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]]),
+    )
     region = p1.region_at(np.array([[0.01, 0.013]]))[0]
     want = region_colors(p1, "pattern").fill[region, :3]
     assert np.abs(frame1[100, 100].astype(int) - want.astype(int)).max() <= 12  # GIF palette rounding

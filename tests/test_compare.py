@@ -118,11 +118,14 @@ def test_the_comparison_saves_as_one_picture_on_one_colour_scale(cmp, tmp_path):
         assert np.abs(centre.astype(int) - want.astype(int)).max() <= 1
 
 
-@pytest.mark.parametrize(("args", "kwargs", "message"), [
-    ((), {}, "at least two models"),
-    ((), {"names": ["a"]}, "1 entries for 2 models"),
-    ((), {"columns": 0}, "columns"),
-])
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((), {}, "at least two models"),
+        ((), {"names": ["a"]}, "1 entries for 2 models"),
+        ((), {"columns": 0}, "columns"),
+    ],
+)
 def test_bad_comparisons_get_a_clear_error(models, args, kwargs, message):
     chosen = models[:1] if message == "at least two models" else models
     with pytest.raises(SplineCamError, match=message):

@@ -5,14 +5,17 @@ import json
 import numpy as np
 import shapely
 import torch
-
 from engine_checks import mlp
+
 from splinecam_widget import Slice, partition
 from splinecam_widget.export import save_geojson
 
 
 def small_partition():
-    p = partition(mlp((2, 12, 12, 3), seed=2), Slice.from_anchors(torch.randn(3, 2, generator=torch.Generator().manual_seed(1)), margin=2.0))
+    p = partition(
+        mlp((2, 12, 12, 3), seed=2),
+        Slice.from_anchors(torch.randn(3, 2, generator=torch.Generator().manual_seed(1)), margin=2.0),
+    )
     assert len(p.boundary) > 0
     return p
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from engine_checks import check_against_model, check_tiling
 from torch import nn
 
-from engine_checks import check_against_model, check_tiling
 from splinecam_widget import Slice, partition, square_domain
 
 SQUARE = Slice(np.zeros(2), np.eye(2), square_domain(1.0))

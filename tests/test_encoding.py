@@ -8,7 +8,7 @@ import torch
 
 from splinecam_widget import Slice, partition, square_domain
 from splinecam_widget.colors import region_colors
-from splinecam_widget.encoding import decode_geometry, decode_style, encode_geometry, encode_style
+from splinecam_widget.widget._wire import decode_geometry, decode_style, encode_geometry, encode_style
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,14 @@ def test_round_trip_restores_every_array_to_float32_precision(part):
 def test_arrays_travel_as_little_endian_binary_buffers_of_the_documented_dtypes(part):
     e = encode_geometry(part, seq=1, frame=1)
     R, N, K, S = part.n_regions, len(part.vertices), part.n_outputs, len(part.boundary)
-    sizes = {"vertices": N * 2 * 4, "offsets": (R + 1) * 4, "areas": R * 4, "edge_layer": N * 2,
-             "affine": R * K * 3 * 4, "boundary": S * 4 * 4}
+    sizes = {
+        "vertices": N * 2 * 4,
+        "offsets": (R + 1) * 4,
+        "areas": R * 4,
+        "edge_layer": N * 2,
+        "affine": R * K * 3 * 4,
+        "boundary": S * 4 * 4,
+    }
     for name, size in sizes.items():
         assert isinstance(e[name], memoryview), name
         assert e[name].nbytes == size, name

@@ -5,7 +5,14 @@ import pytest
 import torch
 from torch import nn
 
-from splinecam_widget import RegionBudgetExceeded, Slice, SplineCamError, UnsupportedModelError, partition, square_domain
+from splinecam_widget import (
+    RegionBudgetExceeded,
+    Slice,
+    SplineCamError,
+    UnsupportedModelError,
+    partition,
+    square_domain,
+)
 
 ANCHORS = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
 
@@ -21,7 +28,9 @@ def run(model, anchors=ANCHORS, **kwargs):
 
 def test_unsupported_module_is_named_with_the_supported_list():
     model = nn.Sequential(nn.Linear(2, 8), nn.Sequential(nn.ReLU(), nn.Bilinear(8, 8, 8)), nn.Linear(8, 2)).eval()
-    with pytest.raises(UnsupportedModelError, match=r"model\[1\]\[1\] \(Bilinear\) is not supported; supported: .*Conv1d/2d/3d"):
+    with pytest.raises(
+        UnsupportedModelError, match=r"model\[1\]\[1\] \(Bilinear\) is not supported; supported: .*Conv1d/2d/3d"
+    ):
         run(model)
 
 
@@ -34,7 +43,10 @@ def test_unsupported_operation_in_a_custom_forward_names_the_source_line():
         def forward(self, x):
             return torch.sin(self.linear(x))
 
-    with pytest.raises(UnsupportedModelError, match=r"sin \(at .*test_errors.py.*return torch.sin\(self.linear\(x\)\)\) is not supported"):
+    with pytest.raises(
+        UnsupportedModelError,
+        match=r"sin \(at .*test_errors.py.*return torch.sin\(self.linear\(x\)\)\) is not supported",
+    ):
         run(nn.Sequential(Wavy(), nn.Linear(8, 2)).eval())
 
 
@@ -99,27 +111,33 @@ def test_anchor_shape_the_model_cannot_take():
         run(small_net(nn.ReLU()), anchors=torch.randn(3, 5))
 
 
-@pytest.mark.parametrize("anchors, message", [
-    (torch.randn(2, 2), r"shape \(3, \*input_shape\)"),
-    (torch.randn(3), r"shape \(3, \*input_shape\)"),
-    (torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]), "collinear"),
-    (torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 2.0]]), "anchors 0 and 1 are identical"),
-    (torch.tensor([[0.0, float("nan")], [1.0, 0.0], [0.0, 1.0]]), "anchors contains NaN"),
-    (torch.tensor([[0.0, float("inf")], [1.0, 0.0], [0.0, 1.0]]), "anchors contains NaN or infinite"),
-    ("three points", "anchors must be numeric"),
-])
+@pytest.mark.parametrize(
+    "anchors, message",
+    [
+        (torch.randn(2, 2), r"shape \(3, \*input_shape\)"),
+        (torch.randn(3), r"shape \(3, \*input_shape\)"),
+        (torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]), "collinear"),
+        (torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 2.0]]), "anchors 0 and 1 are identical"),
+        (torch.tensor([[0.0, float("nan")], [1.0, 0.0], [0.0, 1.0]]), "anchors contains NaN"),
+        (torch.tensor([[0.0, float("inf")], [1.0, 0.0], [0.0, 1.0]]), "anchors contains NaN or infinite"),
+        ("three points", "anchors must be numeric"),
+    ],
+)
 def test_bad_anchors(anchors, message):
     with pytest.raises(SplineCamError, match=message):
         Slice.from_anchors(anchors)
 
 
-@pytest.mark.parametrize("domain, message", [
-    ([[0, 0], [2, 0], [1, 0.2], [2, 2], [0, 2]], "not a convex polygon"),
-    ([[0, 0], [1, 1], [2, 2]], "degenerate"),
-    ([[0, 0], [1, 1]], r"\(n, 2\) array of n >= 3"),
-    ("circle", "domain must be one of"),
-    ([[0, 0], [1, np.nan], [0, 1]], "domain contains NaN"),
-])
+@pytest.mark.parametrize(
+    "domain, message",
+    [
+        ([[0, 0], [2, 0], [1, 0.2], [2, 2], [0, 2]], "not a convex polygon"),
+        ([[0, 0], [1, 1], [2, 2]], "degenerate"),
+        ([[0, 0], [1, 1]], r"\(n, 2\) array of n >= 3"),
+        ("circle", "domain must be one of"),
+        ([[0, 0], [1, np.nan], [0, 1]], "domain contains NaN"),
+    ],
+)
 def test_bad_domains(domain, message):
     with pytest.raises(SplineCamError, match=message):
         Slice.from_anchors(ANCHORS, domain=domain)

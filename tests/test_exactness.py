@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from engine_checks import ACTIVATIONS, check_against_model, check_boundary, check_class_cells, check_tiling, mlp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine_checks import ACTIVATIONS, check_against_model, check_boundary, check_class_cells, check_tiling, mlp
 from splinecam_widget import Slice, partition
 
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,17 +3,22 @@
 import numpy as np
 import pytest
 import torch
+from engine_checks import check_tiling
 from torch import nn
 
-from engine_checks import check_tiling
 from splinecam_widget import Slice, SplineCamError, partition
 
 
 def conv_net():
     torch.manual_seed(0)
     return nn.Sequential(
-        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 4, 3, padding=1), nn.ReLU(),
-        nn.Flatten(), nn.Linear(4 * 3 * 3, 3),
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(4, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(4 * 3 * 3, 3),
     ).eval()
 
 
@@ -33,7 +38,9 @@ def test_depth_first_groups_give_the_same_partition(plane):
     assert np.allclose(whole.areas[order_whole], grouped.areas[order_grouped], rtol=1e-12)
     assert np.allclose(whole.affine[order_whole], grouped.affine[order_grouped], rtol=1e-9, atol=1e-12)
     for layer in range(3):
-        assert np.array_equal(whole.activation_pattern(layer)[order_whole], grouped.activation_pattern(layer)[order_grouped])
+        assert np.array_equal(
+            whole.activation_pattern(layer)[order_whole], grouped.activation_pattern(layer)[order_grouped]
+        )
 
 
 def test_progress_streams_only_layers_processed_whole(plane):
@@ -46,5 +53,7 @@ def test_progress_streams_only_layers_processed_whole(plane):
 
 
 def test_budget_below_one_region_is_explained(plane):
-    with pytest.raises(SplineCamError, match=r"one region's affine maps take .* MiB, more than the memory_budget share"):
+    with pytest.raises(
+        SplineCamError, match=r"one region's affine maps take .* MiB, more than the memory_budget share"
+    ):
         partition(conv_net(), plane, memory_budget=3_000)

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from engine_checks import check_tiling, mlp
 from torch import nn
 
 import splinecam_widget.engine.compute as engine_compute
-from engine_checks import check_tiling, mlp
 from splinecam_widget import Slice, VerificationError, named_domain, partition, square_domain
 
 

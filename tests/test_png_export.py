@@ -4,9 +4,9 @@ import io
 
 import numpy as np
 import torch
+from engine_checks import mlp
 from PIL import Image
 
-from engine_checks import mlp
 from splinecam_widget import Slice, partition
 from splinecam_widget.colors import class_palette, region_colors
 from splinecam_widget.export.png import encode_png, render_partition

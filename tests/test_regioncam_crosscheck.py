@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import regioncam
 import torch
-
 from engine_checks import mlp
+
 from splinecam_widget import Slice, partition, square_domain
 
 CONFIGS = [

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import shapely
 import torch
+from engine_checks import mlp
 from torch import nn
 
-from engine_checks import mlp
 from splinecam_widget import Slice, SplineCamError, local_density, partition, square_domain
 
 SQUARE = Slice(np.zeros(2), np.eye(2), square_domain(1.0), anchors_2d=[[-0.5, -0.5], [0.5, -0.5], [0.0, 0.5]])
@@ -72,7 +72,9 @@ def test_boundary_samples_lie_exactly_on_the_boundary(outputs, where):
 
 
 def test_boundary_sampling_is_reproducible_and_validated():
-    p = partition(mlp((2, 8, 3), seed=1), Slice.from_anchors(torch.randn(3, 2, generator=torch.Generator().manual_seed(2))))
+    p = partition(
+        mlp((2, 8, 3), seed=1), Slice.from_anchors(torch.randn(3, 2, generator=torch.Generator().manual_seed(2)))
+    )
     assert np.array_equal(p.sample_boundary(10, seed=3).uv, p.sample_boundary(10, seed=3).uv)
     with pytest.raises(SplineCamError, match="where must be one of"):
         p.sample_boundary(10, where="between")
@@ -85,8 +87,9 @@ def test_local_density_counts_regions_in_a_disk():
     model = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1)).eval()
     model[0].weight.data = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     model[0].bias.data.zero_()
-    density = local_density(model, torch.zeros(2, 3) + torch.tensor([[0.0, 0.0, 0.0], [5.0, 5.0, 0.0]]), radius=0.1,
-                            n_slices=3, seed=0)
+    density = local_density(
+        model, torch.zeros(2, 3) + torch.tensor([[0.0, 0.0, 0.0], [5.0, 5.0, 0.0]]), radius=0.1, n_slices=3, seed=0
+    )
     assert density.tolist() == [4.0, 1.0]
     with pytest.raises(SplineCamError, match="radius must be a positive number"):
         local_density(model, torch.zeros(1, 3), radius=0)

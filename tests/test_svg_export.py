@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 import torch
-
 from engine_checks import mlp
+
 from splinecam_widget import Slice, SplineCamWidget, partition, partition_to_svg
 from splinecam_widget.colors import class_palette, region_colors, rgb_to_hex
 
@@ -35,8 +35,11 @@ def test_one_path_per_region_grouped_by_its_colour(part, mode):
 
 def test_class_mode_draws_boundary_regions_as_their_exact_class_cells(part):
     root = ET.fromstring(partition_to_svg(part, color_by="class", width=500))
-    paths = [(group.get("fill"), path) for group in root.find(f"{SVG}g[@id='regions']").findall(f"{SVG}g")
-             for path in group.findall(f"{SVG}path")]
+    paths = [
+        (group.get("fill"), path)
+        for group in root.find(f"{SVG}g[@id='regions']").findall(f"{SVG}g")
+        for path in group.findall(f"{SVG}path")
+    ]
     cells, palette = part.class_cells, class_palette()
     assert len(cells.regions) > 0
     whole = {int(p.get("data-region")): fill for fill, p in paths if p.get("data-class") is None}

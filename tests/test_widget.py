@@ -10,13 +10,12 @@ import torch
 from engine_checks import mlp
 from ipywidgets.widgets.widget import _remove_buffers
 
-import splinecam_widget.widget_worker as widget_module
+import splinecam_widget.widget._worker as worker_module
 from splinecam_widget import Slice, SplineCamError, partition
-from splinecam_widget.encoding import decode_geometry
 from splinecam_widget.widget import SplineCamWidget
+from splinecam_widget.widget._wire import decode_geometry
 
 ANCHORS = np.array([[-1.0, -1.0], [1.0, -1.0], [0.0, 1.0]])
-
 
 
 @pytest.fixture
@@ -40,6 +39,7 @@ def drag(widget, index, uv):
 
 
 # --- construction and traits ------------------------------------------------------------
+
 
 def test_first_partition_is_the_engine_partition_of_the_anchors_slice(w, model):
     want = partition(model, Slice.from_anchors(ANCHORS))
@@ -102,6 +102,7 @@ def test_new_model_recomputes(w):
 
 # --- validation ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("trait", "value", "message"),
     [
@@ -127,6 +128,7 @@ def test_collinear_anchors_are_refused_at_construction(model):
 
 
 # --- errors show in the widget ------------------------------------------------------------
+
 
 def test_engine_errors_reach_w_error_and_the_status(model):
     w = SplineCamWidget(model.train(), ANCHORS)
@@ -156,7 +158,7 @@ def test_unexpected_failures_are_reported_not_swallowed(w, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(widget_module, "compute_partition", broken)
+    monkeypatch.setattr(worker_module, "compute_partition", broken)
     w.view = [-0.5, -0.5, 0.5, 0.5]
     w.wait(30)
     assert w.error == "RuntimeError: boom"
@@ -167,6 +169,7 @@ def test_unexpected_failures_are_reported_not_swallowed(w, monkeypatch):
 
 
 # --- background computation, newest wins ----------------------------------------------------
+
 
 def test_burst_of_200_anchor_changes_ends_on_the_final_anchors(w, model):
     published = []
@@ -185,7 +188,7 @@ def test_burst_of_200_anchor_changes_ends_on_the_final_anchors(w, model):
 
 
 def test_a_result_finishing_after_a_newer_request_is_never_drawn(w, monkeypatch):
-    real = widget_module.compute_partition
+    real = worker_module.compute_partition
     release = threading.Event()
     slow_started = threading.Event()
 
@@ -195,7 +198,7 @@ def test_a_result_finishing_after_a_newer_request_is_never_drawn(w, monkeypatch)
             release.wait(10)
         return real(model, plane, **kwargs)
 
-    monkeypatch.setattr(widget_module, "compute_partition", gated)
+    monkeypatch.setattr(worker_module, "compute_partition", gated)
     seen = []
     w.observe(lambda c: seen.append(c["new"]["domain"]), names="geometry")
     w.view = [-0.9, -0.9, 0.9, 0.9]
@@ -208,7 +211,7 @@ def test_a_result_finishing_after_a_newer_request_is_never_drawn(w, monkeypatch)
 
 
 def test_long_computations_stream_partial_partitions_with_progress(model, monkeypatch):
-    monkeypatch.setattr(SplineCamWidget, "stream_after", 0.0)
+    monkeypatch.setattr(worker_module.PartitionWorker, "stream_after", 0.0)
     geometries, statuses = [], []
     w = SplineCamWidget(model, ANCHORS)
     w.observe(lambda c: geometries.append(dict(c["new"])), names="geometry")
@@ -224,6 +227,7 @@ def test_long_computations_stream_partial_partitions_with_progress(model, monkey
 
 # --- the full-slope command ------------------------------------------------------------------
 
+
 def test_input_slope_command_returns_the_region_gradient(w):
     r = w.partition.n_regions // 2
     response, buffers = w._input_slope({"region": r, "seq": w.geometry["seq"]}, [])
@@ -234,7 +238,9 @@ def test_input_slope_command_returns_the_region_gradient(w):
 
 def test_input_slope_of_an_image_model_comes_with_one_image_per_class():
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4)).eval()
+    model = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(64, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4)
+    ).eval()
     w = SplineCamWidget(model, torch.randn(3, 1, 8, 8))
     w.wait(30)
     response, buffers = w._input_slope({"region": 0, "seq": w.geometry["seq"]}, [])

@@ -8,10 +8,9 @@ from engine_checks import mlp
 
 from splinecam_widget import Slice, SplineCamError, partition
 from splinecam_widget.colors import MODES, centroid_outputs, region_colors
-from splinecam_widget.images import image_layout, input_images, slope_images
+from splinecam_widget.widget._images import image_layout, input_images, slope_images
 
 ANCHORS = np.array([[-1.0, -1.0], [1.0, -1.0], [0.0, 1.0]])
-
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +69,9 @@ def test_pattern_colours_depend_only_on_the_pattern_id(part):
     shared = np.intersect1d(ids, other.pattern_ids)
     assert len(shared) > 0
     for pid in shared[:20]:
-        assert np.array_equal(c.fill[np.flatnonzero(ids == pid)[0]], oc.fill[np.flatnonzero(other.pattern_ids == pid)[0]])
+        assert np.array_equal(
+            c.fill[np.flatnonzero(ids == pid)[0]], oc.fill[np.flatnonzero(other.pattern_ids == pid)[0]]
+        )
 
 
 def test_layer_mode_has_a_palette_row_per_layer_plus_the_domain(part):

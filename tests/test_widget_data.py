@@ -10,8 +10,8 @@ from torch import nn
 
 from splinecam_widget import Slice, SplineCamError, SplineCamWidget, partition
 from splinecam_widget.colors import CATEGORICAL, hex_to_rgb
-from splinecam_widget.images import input_images
-from splinecam_widget.overlay import DataOverlay
+from splinecam_widget.widget._images import input_images
+from splinecam_widget.widget._overlay import DataOverlay
 
 RNG = np.random.default_rng(0)
 ANCHORS = RNG.normal(size=(3, 5))
@@ -19,7 +19,10 @@ ANCHORS = RNG.normal(size=(3, 5))
 
 def decode(data):
     n = data["n"]
-    arr = lambda name, dt, shape: np.zeros(shape, dt) if data[name] is None else np.frombuffer(data[name], dt).reshape(shape)  # noqa: E731
+
+    def arr(name, dt, shape):
+        return np.zeros(shape, dt) if data[name] is None else np.frombuffer(data[name], dt).reshape(shape)
+
     return (arr("uv", "<f8", (n, 2)), arr("distance", "<f4", (n,)), arr("label", "<i4", (n,)), arr("row", "<i4", (n,)))
 
 
@@ -89,15 +92,18 @@ def test_a_new_plane_reprojects_the_data_in_the_new_frame(w):
     np.testing.assert_allclose(distance, np.linalg.norm(residual, axis=1), rtol=1e-6)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ((np.zeros((4, 6)),), r"= \(N, 5\), got \(4, 6\)"),
-    ((np.full((4, 5), np.nan),), "NaN"),
-    ((np.zeros((0, 5)),), "no points"),
-    ((np.array([["a"] * 5]),), "real numbers"),
-    ((np.zeros((4, 5)), [0, 1]), r"y must have shape \(N,\) = \(4,\)"),
-    ((np.zeros((4, 5)), None, -1.0), "max_distance"),
-    ((np.zeros((4, 5)), None, None, 0), "max_points"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((np.zeros((4, 6)),), r"= \(N, 5\), got \(4, 6\)"),
+        ((np.full((4, 5), np.nan),), "NaN"),
+        ((np.zeros((0, 5)),), "no points"),
+        ((np.array([["a"] * 5]),), "real numbers"),
+        ((np.zeros((4, 5)), [0, 1]), r"y must have shape \(N,\) = \(4,\)"),
+        ((np.zeros((4, 5)), None, -1.0), "max_distance"),
+        ((np.zeros((4, 5)), None, None, 0), "max_points"),
+    ],
+)
 def test_bad_data_gets_a_clear_error(w, args, message):
     with pytest.raises(SplineCamError, match=message):
         w.show_data(*args)

@@ -1,4 +1,4 @@
-"""Argmax cells: inside a convex polygon, where each of K affine functions is the largest (design fact 5).
+"""Argmax cells: inside a convex polygon, where each of K affine functions is the largest (docs/design.md, fact 5).
 
 The cell of function j is the polygon clipped by the half-planes ``f_j >= f_k``.
 It serves the multi-class decision boundary and max-pooling alike.

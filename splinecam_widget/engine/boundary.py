@@ -1,4 +1,4 @@
-"""Decision boundaries and level sets inside each region (design facts 5-6).
+"""Decision boundaries and level sets inside each region (docs/design.md, facts 5-6).
 
 One output: the segment ``f = level`` clipped to each region.  Several outputs:
 inside each region the cell where class ``j`` wins is the region clipped by the

@@ -1,4 +1,4 @@
-"""Class cells: the pieces of the regions that hold the decision boundary, one per class (design fact 5).
+"""Class cells: the pieces of the regions that hold the decision boundary, one per class (docs/design.md, fact 5).
 
 Inside a region the outputs are affine, so the set where class ``j`` wins is convex:
 the region clipped by the half-planes ``f_j >= f_k``.  Drawing those pieces in their
@@ -68,5 +68,9 @@ def class_cells(partition) -> ClassCells:
         affine = level_functions(affine, levels)
     cells, source, owner = argmax_cells(polys, affine, candidate_classes(polys.verts, affine))
     flat_vertices, flat_offsets, _ = flatten(cells)
-    return ClassCells(flat_vertices.numpy(), flat_offsets.numpy(), owner.numpy().astype(np.int64),
-                      regions[source.numpy()].astype(np.int64))
+    return ClassCells(
+        flat_vertices.numpy(),
+        flat_offsets.numpy(),
+        owner.numpy().astype(np.int64),
+        regions[source.numpy()].astype(np.int64),
+    )

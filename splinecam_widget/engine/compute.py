@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
 
 import numpy as np
 import torch
@@ -49,8 +49,13 @@ class LayerProgress:
     def partial(self) -> Partition:
         """The regions so far as a partial :class:`Partition` (geometry and pattern ids, no outputs)."""
         vertices, offsets, tags = (t.cpu().numpy() for t in flatten(self._regions))
-        return Partition(slice=self._plane, vertices=vertices, offsets=offsets, edge_layer=tags,
-                         pattern_ids=self._pattern_ids.cpu().numpy())
+        return Partition(
+            slice=self._plane,
+            vertices=vertices,
+            offsets=offsets,
+            edge_layer=tags,
+            pattern_ids=self._pattern_ids.cpu().numpy(),
+        )
 
 
 @contextlib.contextmanager
@@ -96,9 +101,17 @@ def check_levels(levels, n_outputs: int) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
-def partition(model: torch.nn.Module, slice: Slice, device=None, max_regions: int = DEFAULT_MAX_REGIONS,
-              levels=None, verify: bool = False, progress: Callable[[LayerProgress], None] | None = None,
-              memory_budget: int = DEFAULT_MEMORY_BUDGET, threads: int | None = None) -> Partition:
+def partition(
+    model: torch.nn.Module,
+    slice: Slice,
+    device=None,
+    max_regions: int = DEFAULT_MAX_REGIONS,
+    levels=None,
+    verify: bool = False,
+    progress: Callable[[LayerProgress], None] | None = None,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    threads: int | None = None,
+) -> Partition:
     """Compute every linear region of ``model`` inside the domain of ``slice``, exactly.
 
     Parameters
@@ -158,13 +171,21 @@ def partition(model: torch.nn.Module, slice: Slice, device=None, max_regions: in
             boundary = argmax_boundary(result.regions, affine)
         vertices, offsets, tags = flatten(result.regions)
     out = Partition(
-        slice=slice, vertices=vertices.cpu().numpy(), offsets=offsets.cpu().numpy(), edge_layer=tags.cpu().numpy(),
-        pattern_ids=result.pattern_ids.cpu().numpy(), affine=affine.cpu().numpy(),
-        boundary=boundary.segments.cpu().numpy(), boundary_classes=boundary.classes.cpu().numpy(),
-        boundary_levels=boundary.levels.cpu().numpy(), boundary_regions=boundary.regions.cpu().numpy(),
-        levels=levels, layer_names=[record.name for record in result.layers],
+        slice=slice,
+        vertices=vertices.cpu().numpy(),
+        offsets=offsets.cpu().numpy(),
+        edge_layer=tags.cpu().numpy(),
+        pattern_ids=result.pattern_ids.cpu().numpy(),
+        affine=affine.cpu().numpy(),
+        boundary=boundary.segments.cpu().numpy(),
+        boundary_classes=boundary.classes.cpu().numpy(),
+        boundary_levels=boundary.levels.cpu().numpy(),
+        boundary_regions=boundary.regions.cpu().numpy(),
+        levels=levels,
+        layer_names=[record.name for record in result.layers],
         layer_region_counts=[len(record.parent) for record in result.layers],
-        layer_records=result.layers, network=network,
+        layer_records=result.layers,
+        network=network,
     )
     if verify:
         verify_partition(model, out, device)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
+from .. import hashing
+from ..errors import RegionBudgetExceeded, SplineCamError
 from ..network.program import Network
 from ..network.stages import CUTTING_STAGES
 from ..slice import Slice
-from ..errors import RegionBudgetExceeded, SplineCamError
-from .polygons import Polygons, concat
 from .cuts import cut, find_candidates
-
-HASH_MULTIPLIER = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64: mixes the per-layer hashes
+from .polygons import Polygons, concat
 
 
 @dataclass
@@ -31,6 +31,21 @@ class LayerRecord:
     pattern: torch.Tensor
 
 
+class Chunk(NamedTuple):
+    """A cache-sized run of consecutive pieces of one cutting layer, carried to the next cut.
+
+    Invariants: ``rows`` is a contiguous slice of the layer's pieces; ``values`` holds
+    every value the rest of the network reads (each ``(len(rows), 3, *shape)``);
+    ``candidates`` are the next cutting layer's ``(piece, ...)`` candidates with piece
+    indices local to the chunk (None after the last cut); ``ids`` the pieces' pattern ids.
+    """
+
+    rows: slice
+    values: dict
+    candidates: tuple | None
+    ids: torch.Tensor
+
+
 @dataclass
 class Sweep:
     """Result of the layer loop, before the decision boundary."""
@@ -43,14 +58,8 @@ class Sweep:
 
 @functools.lru_cache(maxsize=64)
 def unit_weights(layer: int, n_units: int, device) -> torch.Tensor:
-    """Fixed pseudo-random int64 weights (splitmix64) for hashing a layer's pattern."""
-    with np.errstate(over="ignore"):
-        x = (np.uint64(layer) << np.uint64(32)) + np.arange(1, n_units + 1, dtype=np.uint64)
-        x = x * np.uint64(0x9E3779B97F4A7C15)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        x = x ^ (x >> np.uint64(31))
-    return torch.from_numpy(x.view(np.int64)).to(device)
+    """The layer's pattern-hash weights (:func:`~splinecam_widget.hashing.unit_weights`) on ``device``."""
+    return torch.from_numpy(hashing.unit_weights(layer, n_units)).to(device)
 
 
 def initial_maps(plane: Slice, device) -> torch.Tensor:
@@ -101,6 +110,13 @@ class Descent:
     the budget however wide the layers are.  When a layer fits in one group (MLPs,
     small convolutional nets) this is plain layer-by-layer processing, and
     ``progress(layer, regions, pattern_ids)`` is called after each such layer.
+
+    Invariants: the pieces of one layer are numbered in the order they are cut, and
+    a group is a run of consecutive :class:`Chunk` s, so the pieces a group carries to
+    the next layer are ``pieces[group[0].rows.start : group[-1].rows.stop]``;
+    ``parents[layer]`` and ``patterns[layer]`` are appended in that same order, so their
+    concatenation lines up with the layer's global piece numbering; the final regions
+    are appended to ``finals`` depth-first, each run in the order of its pieces.
     """
 
     def __init__(self, network: Network, device, max_regions: int, memory_budget: int, progress):
@@ -113,18 +129,22 @@ class Descent:
         self.finals: list[tuple[Polygons, torch.Tensor, torch.Tensor]] = []
 
     def run(self, plane: Slice) -> Sweep:
+        """Partition the domain of ``plane``: every region with its output map and pattern id."""
         nodes = self.network.nodes
         regions = domain_polygon(plane, self.device)
-        values = self.network.run({0: initial_maps(plane, self.device)}, 0, self.cuts[0] if self.cuts else len(nodes),
-                                  apply_to_maps)
+        values = self.network.run(
+            {0: initial_maps(plane, self.device)}, 0, self.cuts[0] if self.cuts else len(nodes), apply_to_maps
+        )
         ids = torch.zeros(1, dtype=torch.int64, device=self.device)
         if not self.cuts:
             return Sweep(regions, values[self.network.output].reshape(1, 3, -1), ids, [])
         first = nodes[self.cuts[0]]
         candidates = find_candidates(regions.bounding_boxes(), values[first.inputs[0]].reshape(1, 3, -1), first.stage)
         self.descend(0, regions, values, candidates, torch.zeros(1, dtype=torch.int64, device=self.device), ids, True)
-        records = [LayerRecord(nodes[index].stage.name, torch.cat(self.parents[layer]), torch.cat(self.patterns[layer]))
-                   for layer, index in enumerate(self.cuts)]
+        records = [
+            LayerRecord(nodes[index].stage.name, torch.cat(self.parents[layer]), torch.cat(self.patterns[layer]))
+            for layer, index in enumerate(self.cuts)
+        ]
         polys, maps, final_ids = zip(*self.finals)
         return Sweep(concat(*polys), torch.cat(maps), torch.cat(final_ids), records)
 
@@ -141,8 +161,14 @@ class Descent:
         upcoming = nodes[stop] if stop < len(nodes) else None
         source = values[node.inputs[0]]
         try:
-            pieces, parent = cut(regions, source.reshape(len(regions), 3, -1), stage, candidates, layer,
-                                 self.max_regions - self.counts[layer])
+            pieces, parent = cut(
+                regions,
+                source.reshape(len(regions), 3, -1),
+                stage,
+                candidates,
+                layer,
+                self.max_regions - self.counts[layer],
+            )
         except RegionBudgetExceeded as exc:  # restate with the whole layer's count
             raise RegionBudgetExceeded(self.max_regions, layer, self.counts[layer] + exc.n_regions) from None
         self.counts[layer] += len(pieces)
@@ -151,7 +177,7 @@ class Descent:
         boxes = pieces.bounding_boxes()
         held = max(region_bytes(values), 1)
         step = max(1, min(CACHE_CHUNK_BYTES // (4 * held), self.group_budget // held))
-        group: list[tuple] = []
+        group: list[Chunk] = []
         group_rows = None
         start = 0
         while start < len(parent):
@@ -165,15 +191,16 @@ class Descent:
                 del local[value]  # not read from the next cut on
             found = None
             if upcoming is not None:  # the next layer's candidates, while the chunk is in cache
-                found = find_candidates(boxes[rows], local[upcoming.inputs[0]].reshape(len(pattern), 3, -1),
-                                        upcoming.stage)
+                found = find_candidates(
+                    boxes[rows], local[upcoming.inputs[0]].reshape(len(pattern), 3, -1), upcoming.stage
+                )
             self.patterns[layer].append(pattern)
             hashes = (pattern.long() * unit_weights(layer, pattern.shape[1], self.device)).sum(dim=1)
-            group.append((rows, local, found, ids[parent[rows]] * HASH_MULTIPLIER + hashes))
+            group.append(Chunk(rows, local, found, ids[parent[rows]] * hashing.LAYER_MULTIPLIER + hashes))
             if group_rows is None:
                 group_rows = self.rows_per_group(local, stage.name)
                 step = max(1, min(step, group_rows))
-            if sum(len(g[3]) for g in group) >= group_rows:
+            if sum(len(chunk.ids) for chunk in group) >= group_rows:
                 self.flush(layer, pieces, piece_ids, group, whole and group_rows >= len(parent))
                 group = []
         if group:
@@ -185,22 +212,27 @@ class Descent:
         if per_region > self.group_budget:
             raise SplineCamError(
                 f"after {name} one region's affine maps take {per_region / 2**20:.1f} MiB, more than the "
-                f"memory_budget share of {self.group_budget / 2**20:.1f} MiB per cutting layer; pass a larger memory_budget"
+                f"memory_budget share of {self.group_budget / 2**20:.1f} MiB per cutting layer; "
+                "pass a larger memory_budget"
             )
         return self.group_budget // max(per_region, 1)
 
-    def flush(self, layer: int, pieces: Polygons, piece_ids, group: list, whole: bool) -> None:
-        """Carry a group of chunks to the next layer (or record them as final regions)."""
-        first, last = group[0][0].start, group[-1][0].stop
+    def flush(self, layer: int, pieces: Polygons, piece_ids, group: list[Chunk], whole: bool) -> None:
+        """Carry a group of consecutive chunks to the next layer (or record them as final regions)."""
+        first, last = group[0].rows.start, group[-1].rows.stop
         members = pieces.take(slice(first, last))
-        values = {value: torch.cat([g[1][value] for g in group]) for value in group[0][1]}
-        ids = torch.cat([g[3] for g in group])
+        values = {value: torch.cat([chunk.values[value] for chunk in group]) for value in group[0].values}
+        ids = torch.cat([chunk.ids for chunk in group])
         if whole and self.progress is not None:
             self.progress(layer, members, ids)
         if layer + 1 == len(self.cuts):
             self.finals.append((members, values[self.network.output].reshape(len(ids), 3, -1), ids))
             return
-        candidates = tuple(torch.cat(parts) for parts in zip(*[
-            (g[2][0] + g[0].start - first, *g[2][1:]) for g in group
-        ]))
+        # the chunks' candidates, their piece indices shifted from chunk-local to group-local
+        candidates = tuple(
+            torch.cat(parts)
+            for parts in zip(
+                *[(chunk.candidates[0] + chunk.rows.start - first, *chunk.candidates[1:]) for chunk in group]
+            )
+        )
         self.descend(layer + 1, members, values, candidates, piece_ids[first:last], ids, whole)

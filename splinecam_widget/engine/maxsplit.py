@@ -1,4 +1,4 @@
-"""Cut regions where a max-pooling or maxout stage changes its winner (design fact 5).
+"""Cut regions where a max-pooling or maxout stage changes its winner (docs/design.md, fact 5).
 
 A window of k units is a maximum of k affine functions on each region; its
 linear pieces are the argmax cells.  Windows whose winner cannot change over a

@@ -1,4 +1,4 @@
-"""Batched convex polygons and the clipping primitive (design fact 2).
+"""Batched convex polygons and the clipping primitive (docs/design.md, fact 2).
 
 Polygons live in padded tensors: ``verts (P, V, 2)`` with ``counts (P,)`` real
 vertices in counter-clockwise order; padding slots repeat vertex 0, so min/max
@@ -28,7 +28,7 @@ class Polygons:
     def __len__(self) -> int:
         return self.verts.shape[0]
 
-    def take(self, index: torch.Tensor) -> "Polygons":
+    def take(self, index: torch.Tensor) -> Polygons:
         """The polygons at ``index`` (a new batch)."""
         return Polygons(self.verts[index], self.counts[index], self.tags[index])
 
@@ -115,10 +115,12 @@ class EdgeCut:
         """Output-slot mask for the vertices on ``side`` and all crossing points."""
         return torch.stack([self.valid & side, self.crossing], dim=2).flatten(1)
 
-    def doubled(self) -> "EdgeCut":
+    def doubled(self) -> EdgeCut:
         """The same cut listed twice (for the two halves of :func:`split`)."""
         twice = object.__new__(EdgeCut)
-        twice.points, twice.on_line, twice.old_tags = (torch.cat([x, x]) for x in (self.points, self.on_line, self.old_tags))
+        twice.points, twice.on_line, twice.old_tags = (
+            torch.cat([x, x]) for x in (self.points, self.on_line, self.old_tags)
+        )
         return twice
 
     def assemble(self, mask: torch.Tensor, new_tag) -> Polygons:
@@ -150,8 +152,9 @@ def concat(*batches: Polygons) -> Polygons:
     """The batches in one (narrower ones padded to the widest by repeating vertex 0)."""
     width = max(b.verts.shape[1] for b in batches)
     parts = [pad_to(b, width) for b in batches]
-    return Polygons(torch.cat([p.verts for p in parts]), torch.cat([p.counts for p in parts]),
-                    torch.cat([p.tags for p in parts]))
+    return Polygons(
+        torch.cat([p.verts for p in parts]), torch.cat([p.counts for p in parts]), torch.cat([p.tags for p in parts])
+    )
 
 
 def pad_to(polys: Polygons, width: int) -> Polygons:
@@ -174,7 +177,10 @@ def flatten(polys: Polygons):
 
 
 def from_flat(vertices: torch.Tensor, offsets: torch.Tensor) -> Polygons:
-    """Padded polygons from flat ``vertices (N, 2)`` and ``offsets (P + 1,)`` (the inverse of :func:`flatten`; tags -1)."""
+    """Padded polygons from flat ``vertices (N, 2)`` and ``offsets (P + 1,)``: the inverse of :func:`flatten`.
+
+    Tags are -1.
+    """
     counts = offsets[1:] - offsets[:-1]
     width = int(counts.max()) if len(counts) else 3
     slots = torch.arange(width, device=vertices.device)

@@ -1,4 +1,4 @@
-"""Cut every region by the lines of one piecewise-linear layer (design facts 2-3).
+"""Cut every region by the lines of one piecewise-linear layer (docs/design.md, facts 2-3).
 
 On region ``r`` the pre-activation of unit ``i`` is ``a*u + b*v + c``; with a
 breakpoint ``t`` its cut is the line ``a*u + b*v + (c - t) = 0``.  Lines that
@@ -138,8 +138,9 @@ class PieceRounds:
         return self.store.polygons(), self.parent
 
 
-def split_regions(regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tensor, candidates, tag: int,
-                  max_regions: int):
+def split_regions(
+    regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tensor, candidates, tag: int, max_regions: int
+):
     """All pieces of ``regions`` cut by the layer whose pre-activation maps are ``maps``.
 
     Parameters

@@ -38,6 +38,7 @@ def _number(x: float) -> str:
 
 def _affine_line(k: int, du: float, dv: float, offset: float) -> str:
     """``y_k = du·u + dv·v + offset`` with the signs folded in (``- 0.5·v``, not ``+ -0.5·v``)."""
+
     def term(x: float) -> str:
         return f"{'-' if x < 0 else '+'} {_number(abs(x))}"
 
@@ -78,9 +79,18 @@ def affine_texts(partition, max_rows: int = 3) -> list[str]:
     return texts
 
 
-def partition_to_bokeh(partition, color_by: str = "slope", *, width: int = 600, edges: bool = True,
-                       boundary: bool = True, anchors: bool = True, anchor_labels=("x0", "x1", "x2"),
-                       max_rows: int = 3, title: str | None = None) -> figure:
+def partition_to_bokeh(
+    partition,
+    color_by: str = "slope",
+    *,
+    width: int = 600,
+    edges: bool = True,
+    boundary: bool = True,
+    anchors: bool = True,
+    anchor_labels=("x0", "x1", "x2"),
+    max_rows: int = 3,
+    title: str | None = None,
+) -> figure:
     """The partition as a bokeh figure with a hover tool.
 
     Parameters
@@ -117,9 +127,15 @@ def partition_to_bokeh(partition, color_by: str = "slope", *, width: int = 600, 
     low, high = domain.min(axis=0), domain.max(axis=0)
     span = np.maximum(high - low, 1e-300)
     height = max(100, int(round(width * span[1] / span[0])))
-    fig = figure(width=int(width), height=height, match_aspect=True, x_axis_label="u", y_axis_label="v",
-                 title=title if title is not None else f"{partition.n_regions:,} regions · colour: {color_by}",
-                 tools="pan,wheel_zoom,box_zoom,reset,save")
+    fig = figure(
+        width=int(width),
+        height=height,
+        match_aspect=True,
+        x_axis_label="u",
+        y_axis_label="v",
+        title=title if title is not None else f"{partition.n_regions:,} regions · colour: {color_by}",
+        tools="pan,wheel_zoom,box_zoom,reset,save",
+    )
     fig.grid.visible = False
 
     # in the class mode, boundary regions come as their exact class cells
@@ -129,34 +145,60 @@ def partition_to_bokeh(partition, color_by: str = "slope", *, width: int = 600, 
     else:
         classes = np.where(cell_class >= 0, cell_class, partition.predicted_class[region]).astype(str).tolist()
     texts = affine_texts(partition, max_rows)
-    source = ColumnDataSource({
-        "xs": [p[:, 0] for p in polygons],
-        "ys": [p[:, 1] for p in polygons],
-        "region": region,
-        "predicted_class": classes,
-        "affine": [texts[r] for r in region],
-        "fill_color": [rgb_to_hex(c[:3]) for c in fills],
-        "fill_alpha": fills[:, 3] / 255.0,
-    })
-    regions = fig.patches("xs", "ys", source=source, name="regions", fill_color="fill_color",
-                          fill_alpha="fill_alpha", line_color=EDGE_COLOR if edges else None, line_width=0.5,
-                          line_alpha=0.6)
+    source = ColumnDataSource(
+        {
+            "xs": [p[:, 0] for p in polygons],
+            "ys": [p[:, 1] for p in polygons],
+            "region": region,
+            "predicted_class": classes,
+            "affine": [texts[r] for r in region],
+            "fill_color": [rgb_to_hex(c[:3]) for c in fills],
+            "fill_alpha": fills[:, 3] / 255.0,
+        }
+    )
+    regions = fig.patches(
+        "xs",
+        "ys",
+        source=source,
+        name="regions",
+        fill_color="fill_color",
+        fill_alpha="fill_alpha",
+        line_color=EDGE_COLOR if edges else None,
+        line_width=0.5,
+        line_alpha=0.6,
+    )
     fig.add_tools(HoverTool(renderers=[regions], tooltips=TOOLTIPS))
 
     if boundary:
         segments = partition.boundary
-        fig.multi_line(xs=segments[:, :, 0].tolist(), ys=segments[:, :, 1].tolist(), name="boundary",
-                       line_color=BOUNDARY_COLOR, line_width=3, line_cap="round")
+        fig.multi_line(
+            xs=segments[:, :, 0].tolist(),
+            ys=segments[:, :, 1].tolist(),
+            name="boundary",
+            line_color=BOUNDARY_COLOR,
+            line_width=3,
+            line_cap="round",
+        )
     if anchors and partition.slice.anchors_2d is not None:
         points = partition.slice.anchors_2d
         labels = [str(label) for label in anchor_labels][: len(points)]
         if len(labels) < len(points):
             raise SplineCamError(f"anchor_labels needs {len(points)} labels, got {len(labels)}")
         marks = ColumnDataSource({"u": points[:, 0], "v": points[:, 1], "label": labels})
-        fig.scatter("u", "v", source=marks, name="anchors", size=12, fill_color="#ffffff", line_color="#000000",
-                    line_width=2)
-        fig.text("u", "v", text="label", source=marks, name="anchor_labels", x_offset=9, y_offset=-7,
-                 text_font_size="13px", text_baseline="bottom")
+        fig.scatter(
+            "u", "v", source=marks, name="anchors", size=12, fill_color="#ffffff", line_color="#000000", line_width=2
+        )
+        fig.text(
+            "u",
+            "v",
+            text="label",
+            source=marks,
+            name="anchor_labels",
+            x_offset=9,
+            y_offset=-7,
+            text_font_size="13px",
+            text_baseline="bottom",
+        )
     return fig
 
 

@@ -17,13 +17,21 @@ def partition_to_npz(partition, path) -> None:
     """
     plane = partition.slice
     arrays = dict(
-        vertices=partition.vertices, offsets=partition.offsets, areas=partition.areas,
-        pattern_ids=partition.pattern_ids, edge_layer=partition.edge_layer, boundary=partition.boundary,
-        boundary_classes=partition.boundary_classes, boundary_levels=partition.boundary_levels,
-        boundary_regions=partition.boundary_regions, levels=np.asarray(partition.levels, dtype=np.float64),
+        vertices=partition.vertices,
+        offsets=partition.offsets,
+        areas=partition.areas,
+        pattern_ids=partition.pattern_ids,
+        edge_layer=partition.edge_layer,
+        boundary=partition.boundary,
+        boundary_classes=partition.boundary_classes,
+        boundary_levels=partition.boundary_levels,
+        boundary_regions=partition.boundary_regions,
+        levels=np.asarray(partition.levels, dtype=np.float64),
         layer_names=np.asarray(partition.layer_names, dtype=str),
         layer_region_counts=np.asarray(partition.layer_region_counts, dtype=np.int64),
-        origin=plane.origin, basis=plane.basis, domain=plane.domain,
+        origin=plane.origin,
+        basis=plane.basis,
+        domain=plane.domain,
         anchors_2d=np.full((3, 2), np.nan) if plane.anchors_2d is None else plane.anchors_2d,
         input_shape=np.asarray(plane.input_shape, dtype=np.int64),
     )
@@ -52,17 +60,21 @@ def partition_to_geojson(partition, include_boundary: bool = True) -> dict:
         }
         if partition.affine is not None:
             properties["affine"] = partition.affine[r].tolist()
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Polygon", "coordinates": [np.vstack([ring, ring[:1]]).tolist()]},
-            "properties": properties,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [np.vstack([ring, ring[:1]]).tolist()]},
+                "properties": properties,
+            }
+        )
     if include_boundary and len(partition.boundary):
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "MultiLineString", "coordinates": partition.boundary.tolist()},
-            "properties": {"kind": "decision_boundary", "classes": partition.boundary_classes.tolist()},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "MultiLineString", "coordinates": partition.boundary.tolist()},
+                "properties": {"kind": "decision_boundary", "classes": partition.boundary_classes.tolist()},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -21,7 +21,7 @@ class Frame:
     height: int
 
     @classmethod
-    def around(cls, domain: np.ndarray, width: int) -> "Frame":
+    def around(cls, domain: np.ndarray, width: int) -> Frame:
         """The frame of a domain polygon ``(n, 2)``; the height follows its aspect ratio."""
         low, high = domain.min(axis=0), domain.max(axis=0)
         width = max(1, int(round(width)))
@@ -31,7 +31,9 @@ class Frame:
     def to_picture(self, uv) -> np.ndarray:
         """Plane points ``(..., 2)`` -> picture coordinates ``(..., 2)``."""
         uv = np.asarray(uv, dtype=np.float64)
-        return np.stack([(uv[..., 0] - self.low[0]) * self.per_unit, (self.high[1] - uv[..., 1]) * self.per_unit], axis=-1)
+        return np.stack(
+            [(uv[..., 0] - self.low[0]) * self.per_unit, (self.high[1] - uv[..., 1]) * self.per_unit], axis=-1
+        )
 
     def pixel_centres(self) -> np.ndarray:
         """Plane coordinates ``(height * width, 2)`` of every pixel centre, row by row."""

@@ -11,8 +11,9 @@ from ..errors import SplineCamError
 from .png import encode_png, render_partition
 
 
-def render_frames(partitions, labels, color_by: str = "pattern", width: int = 600, scale: float = 1.0,
-                  **options) -> list[np.ndarray]:
+def render_frames(
+    partitions, labels, color_by: str = "pattern", width: int = 600, scale: float = 1.0, **options
+) -> list[np.ndarray]:
     """One ``(H, W, 3)`` uint8 picture per partition, on one colour scale, its label in the top-left corner.
 
     ``options`` go to :func:`~splinecam_widget.export.png.render_partition`.
@@ -23,12 +24,15 @@ def render_frames(partitions, labels, color_by: str = "pattern", width: int = 60
     font = ImageFont.load_default(size=max(10, round(14 * scale)))
     frames = []
     for p, label in zip(partitions, labels):
-        image = Image.fromarray(render_partition(p, color_by=color_by, width=width, scale=scale,
-                                                 value_range=value_range, **options))
+        image = Image.fromarray(
+            render_partition(p, color_by=color_by, width=width, scale=scale, value_range=value_range, **options)
+        )
         draw = ImageDraw.Draw(image)
         pad = round(4 * scale)
         box = draw.textbbox((2 * pad, 2 * pad), str(label), font=font)
-        draw.rectangle((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), fill=(255, 255, 255), outline=(60, 60, 60))
+        draw.rectangle(
+            (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), fill=(255, 255, 255), outline=(60, 60, 60)
+        )
         draw.text((2 * pad, 2 * pad), str(label), fill=(0, 0, 0), font=font)
         frames.append(np.asarray(image))
     return frames
@@ -49,10 +53,12 @@ def save_frames(frames, path, duration: float = 0.6) -> list[Path]:
             raise SplineCamError(f"duration must be a positive number of seconds, got {duration!r}")
         images = [Image.fromarray(frame) for frame in frames]
         # one adaptive palette per frame; no dithering keeps region fills flat
-        paletted = [image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-                    for image in images]
-        paletted[0].save(path, save_all=True, append_images=paletted[1:], duration=round(duration * 1000), loop=0,
-                         optimize=False)
+        paletted = [
+            image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE) for image in images
+        ]
+        paletted[0].save(
+            path, save_all=True, append_images=paletted[1:], duration=round(duration * 1000), loop=0, optimize=False
+        )
         return [path]
     if suffix == ".png":
         paths = [path.with_name(f"{path.stem}_{i:03d}.png") for i in range(len(frames))]

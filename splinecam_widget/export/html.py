@@ -58,11 +58,13 @@ def _read(path: Path) -> str:
 
 
 def _named_anywidget_define() -> str:
-    """anywidget's AMD module with its ``define`` named "anywidget" (an anonymous one fails inline)."""
+    """Anywidget's AMD module with its ``define`` named "anywidget" (an anonymous one fails inline)."""
     source = _read(ANYWIDGET_JS)
     source, n = _ANONYMOUS_DEFINE.subn('define("anywidget", [', source)
     if n != 1:
-        raise SplineCamError(f"expected one anonymous define in {ANYWIDGET_JS}, found {n}: unsupported anywidget version")
+        raise SplineCamError(
+            f"expected one anonymous define in {ANYWIDGET_JS}, found {n}: unsupported anywidget version"
+        )
     return source
 
 

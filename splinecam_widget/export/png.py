@@ -44,8 +44,16 @@ def stamp_segments(image: np.ndarray, starts: np.ndarray, ends: np.ndarray, radi
         image[ys[inside], xs[inside]] = color
 
 
-def render_partition(partition, color_by: str = "slope", width: int = 800, scale: float = 1.0, edges: bool = True,
-                     boundary: bool = True, anchors: bool = True, value_range=None) -> np.ndarray:
+def render_partition(
+    partition,
+    color_by: str = "slope",
+    width: int = 800,
+    scale: float = 1.0,
+    edges: bool = True,
+    boundary: bool = True,
+    anchors: bool = True,
+    value_range=None,
+) -> np.ndarray:
     """Rasterise the partition: ``(H, W, 3)`` uint8, ``W = width * scale``.
 
     Each pixel takes the colour of the region holding its centre (exact point

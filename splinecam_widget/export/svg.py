@@ -23,8 +23,15 @@ def _path(points: np.ndarray) -> str:
     return head + "".join(f"L{_number(x)} {_number(y)}" for x, y in points[1:]) + "Z"
 
 
-def partition_to_svg(partition, color_by: str = "slope", width: int = 800, edges: bool = True,
-                     boundary: bool = True, anchors: bool = True, anchor_labels=("x0", "x1", "x2")) -> str:
+def partition_to_svg(
+    partition,
+    color_by: str = "slope",
+    width: int = 800,
+    edges: bool = True,
+    boundary: bool = True,
+    anchors: bool = True,
+    anchor_labels=("x0", "x1", "x2"),
+) -> str:
     """The partition as an SVG document.
 
     Regions are grouped by fill colour (one ``<g fill=...>`` per colour, one
@@ -49,7 +56,7 @@ def partition_to_svg(partition, color_by: str = "slope", width: int = 800, edges
     width, height, picture = frame.width, frame.height, frame.to_picture
 
     polygons, regions, classes, fills = painted_polygons(partition, region_colors(partition, color_by))
-    stroke = 'stroke="{}" stroke-width="0.5" stroke-linejoin="round"'.format(EDGE_COLOR) if edges else 'stroke="none"'
+    stroke = f'stroke="{EDGE_COLOR}" stroke-width="0.5" stroke-linejoin="round"' if edges else 'stroke="none"'
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
         f'<g id="regions" {stroke}>',
@@ -68,13 +75,17 @@ def partition_to_svg(partition, color_by: str = "slope", width: int = 800, edges
     if boundary and len(partition.boundary):
         segments = picture(partition.boundary)
         data = "".join(f"M{_number(a[0])} {_number(a[1])}L{_number(b[0])} {_number(b[1])}" for a, b in segments)
-        parts.append(f'<path id="boundary" d="{data}" fill="none" stroke="{BOUNDARY_COLOR}" stroke-width="2.5" '
-                     'stroke-linecap="round"/>')
+        parts.append(
+            f'<path id="boundary" d="{data}" fill="none" stroke="{BOUNDARY_COLOR}" stroke-width="2.5" '
+            'stroke-linecap="round"/>'
+        )
     if anchors and partition.slice.anchors_2d is not None:
         parts.append('<g id="anchors" font-family="sans-serif" font-size="13">')
         for (x, y), label in zip(picture(partition.slice.anchors_2d), anchor_labels):
-            parts.append(f'<circle cx="{_number(x)}" cy="{_number(y)}" r="6" fill="#ffffff" stroke="#000000" stroke-width="2"/>'
-                         f'<text x="{_number(x + 9)}" y="{_number(y - 7)}">{escape(str(label))}</text>')
+            parts.append(
+                f'<circle cx="{_number(x)}" cy="{_number(y)}" r="6" fill="#ffffff" stroke="#000000" stroke-width="2"/>'
+                f'<text x="{_number(x + 9)}" y="{_number(y - 7)}">{escape(str(label))}</text>'
+            )
         parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts)

@@ -6,5 +6,15 @@ from .piecewise import PiecewiseLinear, declare_piecewise_linear
 from .program import Network, Node
 from .stages import Add, Affine, Concat, Elementwise
 
-__all__ = ["SUPPORTED_MODULES", "Network", "Node", "from_torch", "PiecewiseLinear", "declare_piecewise_linear",
-           "Add", "Affine", "Concat", "Elementwise"]
+__all__ = [
+    "SUPPORTED_MODULES",
+    "Network",
+    "Node",
+    "from_torch",
+    "PiecewiseLinear",
+    "declare_piecewise_linear",
+    "Add",
+    "Affine",
+    "Concat",
+    "Elementwise",
+]

@@ -11,40 +11,82 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..errors import SplineCamError, UnsupportedModelError
+from .activations import ACTIVATION_MODULES, SUPPORTED_ACTIVATIONS, module_parameters
 from .piecewise import PiecewiseLinear, declared_piecewise_linear
 from .pooling import maxpool_stage
 from .stages import Affine, Elementwise
 
 SUPPORTED_MODULES = (
     "Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d, BatchNorm1d/2d/3d (eval, running stats), "
-    "AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, MaxPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, Upsample, padding layers, Flatten, Unflatten, "
-    "PixelShuffle, Identity, Dropout, ReLU, LeakyReLU, RReLU (eval), PReLU, ReLU6, Hardtanh, "
-    "Hardsigmoid, Softshrink, splinecam_widget.PiecewiseLinear (or a class declared with "
+    "AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, MaxPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, Upsample, "
+    "padding layers, Flatten, Unflatten, "
+    f"PixelShuffle, Identity, Dropout, the activations {SUPPORTED_ACTIVATIONS}, "
+    "splinecam_widget.PiecewiseLinear (or a class declared with "
     "declare_piecewise_linear), and nn.Sequential or any module torch.fx can trace into these "
-    "plus +, -, *, / by constants, torch.cat, torch.abs, relu, max/amax over a dimension (maxout), "
+    "plus +, -, *, / by constants, torch.cat, max/amax over a dimension (maxout), "
     "torch.maximum, reshape/view/flatten"
 )
 
 # Smooth activations: their level sets are curves, so no exact polygonal partition exists.
 SMOOTH_ACTIVATIONS = (
-    nn.Tanh, nn.Sigmoid, nn.GELU, nn.SiLU, nn.ELU, nn.SELU, nn.CELU, nn.Softplus, nn.Mish,
-    nn.Hardswish, nn.LogSigmoid, nn.Softsign, nn.Tanhshrink, nn.GLU,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.GELU,
+    nn.SiLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.Softplus,
+    nn.Mish,
+    nn.Hardswish,
+    nn.LogSigmoid,
+    nn.Softsign,
+    nn.Tanhshrink,
+    nn.GLU,
 )
 SOFTMAX_LIKE = (nn.Softmax, nn.LogSoftmax, nn.Softmin)
-INPUT_NORMALISERS = (nn.LayerNorm, nn.GroupNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d, nn.LocalResponseNorm)
+INPUT_NORMALISERS = (
+    nn.LayerNorm,
+    nn.GroupNorm,
+    nn.InstanceNorm1d,
+    nn.InstanceNorm2d,
+    nn.InstanceNorm3d,
+    nn.LocalResponseNorm,
+)
 DROPOUT_LIKE = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout)
 CONVOLUTIONS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 BATCHNORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 # Modules without weights that are affine in their input.
 PARAMETER_FREE_AFFINE = (
-    nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
-    nn.Flatten, nn.Unflatten, nn.Upsample, nn.PixelShuffle, nn.PixelUnshuffle, nn.ChannelShuffle,
-    nn.ZeroPad1d, nn.ZeroPad2d, nn.ZeroPad3d, nn.ConstantPad1d, nn.ConstantPad2d, nn.ConstantPad3d,
-    nn.ReflectionPad1d, nn.ReflectionPad2d, nn.ReflectionPad3d, nn.ReplicationPad1d, nn.ReplicationPad2d,
-    nn.ReplicationPad3d, nn.CircularPad1d, nn.CircularPad2d, nn.CircularPad3d,
+    nn.AvgPool1d,
+    nn.AvgPool2d,
+    nn.AvgPool3d,
+    nn.AdaptiveAvgPool1d,
+    nn.AdaptiveAvgPool2d,
+    nn.AdaptiveAvgPool3d,
+    nn.Flatten,
+    nn.Unflatten,
+    nn.Upsample,
+    nn.PixelShuffle,
+    nn.PixelUnshuffle,
+    nn.ChannelShuffle,
+    nn.ZeroPad1d,
+    nn.ZeroPad2d,
+    nn.ZeroPad3d,
+    nn.ConstantPad1d,
+    nn.ConstantPad2d,
+    nn.ConstantPad3d,
+    nn.ReflectionPad1d,
+    nn.ReflectionPad2d,
+    nn.ReflectionPad3d,
+    nn.ReplicationPad1d,
+    nn.ReplicationPad2d,
+    nn.ReplicationPad3d,
+    nn.CircularPad1d,
+    nn.CircularPad2d,
+    nn.CircularPad3d,
 )
 MAX_POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
-RELU_FAMILY = (nn.ReLU, nn.LeakyReLU, nn.RReLU, nn.PReLU, nn.Hardtanh, nn.Hardsigmoid, nn.Softshrink)
 
 
 def float64(tensor: torch.Tensor, device) -> torch.Tensor:
@@ -83,7 +125,7 @@ def module_to_stage(module: nn.Module, label: str, shape: tuple[int, ...], devic
         return parameter_free_stage(module, label, shape, device)
     if isinstance(module, MAX_POOLS):
         return maxpool_stage(module, label, shape, device)
-    if isinstance(module, (*RELU_FAMILY, PiecewiseLinear)) or declared_piecewise_linear(module) is not None:
+    if isinstance(module, (*ACTIVATION_MODULES, PiecewiseLinear)) or declared_piecewise_linear(module) is not None:
         return activation_stage(module, label, shape, device)
     raise unsupported(module, label)
 
@@ -91,7 +133,9 @@ def module_to_stage(module: nn.Module, label: str, shape: tuple[int, ...], devic
 def conv_transpose(module, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """A transposed convolution's linear part (no bias) on a batch."""
     function = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[weight.ndim - 2]
-    return function(x, weight, None, module.stride, module.padding, module.output_padding, module.groups, module.dilation)
+    return function(
+        x, weight, None, module.stride, module.padding, module.output_padding, module.groups, module.dilation
+    )
 
 
 def unsupported(module: nn.Module, label: str) -> UnsupportedModelError:
@@ -146,24 +190,10 @@ def parameter_free_stage(module: nn.Module, label: str, shape, device) -> Affine
 
 def piecewise_parameters(module: nn.Module):
     """``(breakpoints, slopes, intercept)`` of an activation module, per unit or shared."""
-    if isinstance(module, nn.Hardsigmoid):
-        return [-3.0, 3.0], [0.0, 1 / 6, 0.0], 0.0
-    if isinstance(module, nn.Hardtanh):  # includes ReLU6
-        low, high = float(module.min_val), float(module.max_val)
-        return [low, high], [0.0, 1.0, 0.0], low
-    if isinstance(module, nn.Softshrink):
-        return [-module.lambd, module.lambd], [1.0, 0.0, 1.0], module.lambd
-    if isinstance(module, nn.ReLU):
-        return [0.0], [0.0, 1.0], 0.0
-    if isinstance(module, nn.LeakyReLU):
-        return [0.0], [float(module.negative_slope), 1.0], 0.0
-    if isinstance(module, nn.RReLU):  # eval mode: the mean of the random slope range
-        return [0.0], [(module.lower + module.upper) / 2, 1.0], 0.0
-    if isinstance(module, nn.PReLU):
-        return [0.0], [module.weight.detach().double().cpu(), 1.0], 0.0
     if isinstance(module, PiecewiseLinear):
         return module.breakpoints.tolist(), module.slopes.tolist(), float(module.intercept)
-    return declared_piecewise_linear(module)
+    found = module_parameters(module)
+    return found if found is not None else declared_piecewise_linear(module)
 
 
 def activation_stage(module: nn.Module, label: str, shape, device) -> Elementwise:
@@ -198,4 +228,6 @@ def elementwise_stage(label: str, breakpoints, slopes, intercept: float, shape, 
     intercepts = [intercept * ones]
     for piece, b in enumerate(breakpoints):  # continuity at each breakpoint
         intercepts.append(intercepts[-1] + (slopes[piece] - slopes[piece + 1]) * b)
-    return Elementwise(label, torch.tensor(breakpoints, dtype=torch.float64, device=device), slopes, torch.stack(intercepts))
+    return Elementwise(
+        label, torch.tensor(breakpoints, dtype=torch.float64, device=device), slopes, torch.stack(intercepts)
+    )

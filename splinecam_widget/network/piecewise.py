@@ -9,7 +9,7 @@ Two ways, both exact:
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -49,6 +49,7 @@ class PiecewiseLinear(nn.Module):
         self.intercept = float(intercept)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The function applied to every element of ``x``."""
         # f(x) = intercept + slopes[0] * x + sum_i (slopes[i+1] - slopes[i]) * relu(x - b_i)
         out = self.slopes[0].to(x.dtype) * x + self.intercept
         for i, b in enumerate(self.breakpoints.tolist()):
@@ -56,6 +57,7 @@ class PiecewiseLinear(nn.Module):
         return out
 
     def extra_repr(self) -> str:
+        """Breakpoints, slopes and intercept, for ``print(model)``."""
         return f"breakpoints={self.breakpoints.tolist()}, slopes={self.slopes.tolist()}, intercept={self.intercept}"
 
 

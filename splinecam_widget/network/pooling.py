@@ -10,6 +10,7 @@ from .stages import Maximum
 
 
 def as_tuple(value, n: int) -> tuple[int, ...]:
+    """A per-dimension argument (``3`` or ``(3, 2)``) as a tuple of ``n`` values."""
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 

@@ -1,18 +1,18 @@
-"""The two kinds of stage every supported network is made of.
+"""The stages every supported network is made of: affine maps, activations, sums, concatenations, maxima.
 
 The engine carries, for each region, the affine map from plane coordinates
 ``(u, v, 1)`` to the current layer: a tensor ``maps`` of shape
 ``(R, 3, *layer_shape)`` whose rows are d/du, d/dv and the offset.  An
-:class:`Affine` stage pushes those rows forward like a batch of images (design
-fact 1): the linear part acts on all three rows, the bias only on the offset
+:class:`Affine` stage pushes those rows forward like a batch of images
+(``docs/design.md``, fact 1): the linear part acts on all three rows, the bias only on the offset
 row.  An :class:`Elementwise` stage is a continuous piecewise-linear function
 applied to every unit; its breakpoints are where regions get cut.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -106,7 +106,6 @@ class Elementwise:
         if intercept is not None:
             out[:, 2] += intercept.reshape(maps.shape[0], *maps.shape[2:])
         return out
-
 
     def evaluate(self, x: torch.Tensor) -> torch.Tensor:
         """The function on a batch of actual values ``(B, *shape)``."""

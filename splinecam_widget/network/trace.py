@@ -19,13 +19,20 @@ from torch.fx.passes.shape_prop import ShapeProp
 from torch.nn import functional as F
 
 from ..errors import SplineCamError, UnsupportedModelError
+from .activations import ACTIVATION_MODULES, call_parameters, is_activation_call
 from .modules import (
-    BATCHNORMS, CONVOLUTIONS, MAX_POOLS, PARAMETER_FREE_AFFINE, RELU_FAMILY, SUPPORTED_MODULES,
-    elementwise_stage, float64, module_to_stage,
+    BATCHNORMS,
+    CONVOLUTIONS,
+    MAX_POOLS,
+    PARAMETER_FREE_AFFINE,
+    SUPPORTED_MODULES,
+    elementwise_stage,
+    float64,
+    module_to_stage,
 )
 from .piecewise import PiecewiseLinear, declared_piecewise_linear
-from .program import Network, Node
 from .pooling import maxpool_stage, reduction_windows
+from .program import Network, Node
 from .stages import Add, Affine, Concat, Maximum
 
 ADD = {operator.add, operator.iadd, torch.add, "add", "add_", "__add__", "__radd__"}
@@ -34,19 +41,50 @@ MUL = {operator.mul, operator.imul, torch.mul, "mul", "mul_", "__mul__", "__rmul
 DIV = {operator.truediv, operator.itruediv, torch.div, "div", "div_", "__truediv__"}
 NEG = {operator.neg, torch.neg, "neg", "__neg__"}
 CAT = {torch.cat, torch.concat, torch.concatenate}
-RESHAPES = {torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze, "flatten", "reshape", "view",
-            "squeeze", "unsqueeze", "view_as", "reshape_as"}
+RESHAPES = {
+    torch.flatten,
+    torch.reshape,
+    torch.squeeze,
+    torch.unsqueeze,
+    "flatten",
+    "reshape",
+    "view",
+    "squeeze",
+    "unsqueeze",
+    "view_as",
+    "reshape_as",
+}
 # Linear, weightless, act on each sample alone: applied to the batch with their recorded arguments.
-PER_SAMPLE_LINEAR = {torch.permute, torch.transpose, "permute", "transpose", "contiguous", "clone", operator.getitem,
-                     F.avg_pool1d, F.avg_pool2d, F.avg_pool3d, F.adaptive_avg_pool1d, F.adaptive_avg_pool2d,
-                     F.adaptive_avg_pool3d, F.interpolate, F.pixel_shuffle, F.pixel_unshuffle}
+PER_SAMPLE_LINEAR = {
+    torch.permute,
+    torch.transpose,
+    "permute",
+    "transpose",
+    "contiguous",
+    "clone",
+    operator.getitem,
+    F.avg_pool1d,
+    F.avg_pool2d,
+    F.avg_pool3d,
+    F.adaptive_avg_pool1d,
+    F.adaptive_avg_pool2d,
+    F.adaptive_avg_pool3d,
+    F.interpolate,
+    F.pixel_shuffle,
+    F.pixel_unshuffle,
+}
 IDENTITIES = {F.dropout, "detach", torch.nn.functional.dropout1d, torch.nn.functional.dropout2d}
 SHAPE_QUERIES = {"size", "dim", getattr}
 MAX_REDUCTIONS = {torch.max, torch.amax, "max", "amax"}
 MAXIMUM_PAIRS = {torch.maximum, torch.max, "maximum", "max"}
-POOL_FUNCTIONS = {F.max_pool1d: nn.MaxPool1d, F.max_pool2d: nn.MaxPool2d, F.max_pool3d: nn.MaxPool3d,
-                  F.adaptive_max_pool1d: nn.AdaptiveMaxPool1d, F.adaptive_max_pool2d: nn.AdaptiveMaxPool2d,
-                  F.adaptive_max_pool3d: nn.AdaptiveMaxPool3d}
+POOL_FUNCTIONS = {
+    F.max_pool1d: nn.MaxPool1d,
+    F.max_pool2d: nn.MaxPool2d,
+    F.max_pool3d: nn.MaxPool3d,
+    F.adaptive_max_pool1d: nn.AdaptiveMaxPool1d,
+    F.adaptive_max_pool2d: nn.AdaptiveMaxPool2d,
+    F.adaptive_max_pool3d: nn.AdaptiveMaxPool3d,
+}
 TORCH_DIR = os.path.dirname(torch.__file__)
 
 
@@ -54,6 +92,7 @@ class LeafTracer(fx.Tracer):
     """Keeps every module the engine understands as one node (and traces into the rest)."""
 
     def create_node(self, *args, **kwargs):
+        """Record each node with the user's source line it comes from, for error messages."""
         node = super().create_node(*args, **kwargs)
         # Remember the user's source line (the innermost frame outside torch and this file).
         for frame in reversed(traceback.extract_stack()):
@@ -63,7 +102,16 @@ class LeafTracer(fx.Tracer):
         return node
 
     def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
-        known = (nn.Linear, *CONVOLUTIONS, *BATCHNORMS, *PARAMETER_FREE_AFFINE, *MAX_POOLS, *RELU_FAMILY, PiecewiseLinear)
+        """Modules the engine converts whole (layers, activations) are not traced into."""
+        known = (
+            nn.Linear,
+            *CONVOLUTIONS,
+            *BATCHNORMS,
+            *PARAMETER_FREE_AFFINE,
+            *MAX_POOLS,
+            *ACTIVATION_MODULES,
+            PiecewiseLinear,
+        )
         if isinstance(module, known) or declared_piecewise_linear(module) is not None:
             return True
         return super().is_leaf_module(module, qualified_name)
@@ -98,8 +146,10 @@ def sample_shape(node) -> tuple[int, ...]:
     """Shape of one sample at ``node`` (recorded with a batch of 2, so batch-mixing reshapes show)."""
     shape = tuple(node.meta["tensor_meta"].shape)
     if not shape or shape[0] != 2:
-        raise UnsupportedModelError(f"{node.name}{where(node)} mixes samples of the batch (its result has shape "
-                                    f"{shape} for a batch of 2); every operation must act on each sample alone")
+        raise UnsupportedModelError(
+            f"{node.name}{where(node)} mixes samples of the batch (its result has shape "
+            f"{shape} for a batch of 2); every operation must act on each sample alone"
+        )
     return shape[1:]
 
 
@@ -125,6 +175,7 @@ class GraphConverter:
         self.max_results: set[fx.Node] = set()  # torch.max(x, dim) nodes: (values, indices) pairs
 
     def network(self, input_shape) -> Network:
+        """The program of the converted graph."""
         shape = self.output_shape
         n_outputs = 1
         for n in shape:
@@ -145,6 +196,7 @@ class GraphConverter:
             self.value[node] = self.add_node(stage, [self.value[i] for i in inputs])
 
     def convert(self, node: fx.Node) -> None:
+        """Convert one fx node (in graph order) into program nodes, or record it as a constant."""
         if node.op == "placeholder":
             if self.value:
                 raise UnsupportedModelError("the model's forward takes several inputs; one input tensor is supported")
@@ -167,6 +219,7 @@ class GraphConverter:
             self.output, self.output_shape = self.value[result], sample_shape(result)
 
     def convert_call(self, node: fx.Node) -> None:
+        """A call of a function or a tensor method."""
         target = node.target
         name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
         label = f"{name}{where(node)}"
@@ -228,7 +281,9 @@ class GraphConverter:
         else:
             dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
             if dim is None:
-                raise UnsupportedModelError(f"{label} takes the maximum over the whole batch; give a dimension (dim >= 1)")
+                raise UnsupportedModelError(
+                    f"{label} takes the maximum over the whole batch; give a dimension (dim >= 1)"
+                )
             keepdim = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
             dim = dim % (len(in_shape) + 1)
             if dim == 0:
@@ -239,9 +294,12 @@ class GraphConverter:
                 self.max_results.add(node)
 
     def constant_of(self, value, label):
+        """``value`` itself, or the tensor a ``get_attr`` node read from the model."""
         if isinstance(value, fx.Node):
             if value not in self.constant:
-                raise UnsupportedModelError(f"{label} combines the input with a tensor that is not a constant; not supported")
+                raise UnsupportedModelError(
+                    f"{label} combines the input with a tensor that is not a constant; not supported"
+                )
             return self.constant[value]
         return value
 
@@ -277,33 +335,12 @@ class GraphConverter:
         return Affine(label, lambda t: target(t, weight, None, *rest, **kwargs), bias)
 
     def activation(self, node, target, label, in_shape):
-        """relu-like functions and methods as :class:`Elementwise` stages."""
-        name = target if isinstance(target, str) else getattr(target, "__name__", "")
-        name = name.rstrip("_")
-        options = dict(zip(("min", "max"), node.args[1:]), **node.kwargs)
-        if name == "relu":
-            parameters = ([0.0], [0.0, 1.0], 0.0)
-        elif name == "abs":
-            parameters = ([0.0], [-1.0, 1.0], 0.0)
-        elif name == "leaky_relu":
-            slope = node.args[1] if len(node.args) > 1 else node.kwargs.get("negative_slope", 0.01)
-            parameters = ([0.0], [float(slope), 1.0], 0.0)
-        elif name == "relu6":
-            parameters = ([0.0, 6.0], [0.0, 1.0, 0.0], 0.0)
-        elif name == "hardtanh":
-            low = node.args[1] if len(node.args) > 1 else node.kwargs.get("min_val", -1.0)
-            high = node.args[2] if len(node.args) > 2 else node.kwargs.get("max_val", 1.0)
-            parameters = ([low, high], [0.0, 1.0, 0.0], low)
-        elif name in ("clamp", "clip") and all(isinstance(options.get(k), (int, float, type(None))) for k in ("min", "max")):
-            low, high = options.get("min"), options.get("max")
-            points = [p for p in (low, high) if p is not None]
-            slopes = [0.0, 1.0, 0.0] if len(points) == 2 else ([0.0, 1.0] if low is not None else [1.0, 0.0])
-            parameters = (points, slopes, float(low) if low is not None else 0.0)
-        elif name == "hardsigmoid":
-            parameters = ([-3.0, 3.0], [0.0, 1 / 6, 0.0], 0.0)
-        else:
+        """Activation functions and methods (the table of ``activations.py``) as :class:`Elementwise` stages."""
+        if not is_activation_call(target):
             raise UnsupportedModelError(f"{label} is not supported; supported: {SUPPORTED_MODULES}")
-        return elementwise_stage(label, *parameters, in_shape, self.device)
+        args = [self.constant_of(a, label) for a in node.args[1:]]
+        kwargs = {k: self.constant_of(v, label) for k, v in node.kwargs.items()}
+        return elementwise_stage(label, *call_parameters(target, args, kwargs, label), in_shape, self.device)
 
 
 def flat_args(node: fx.Node):

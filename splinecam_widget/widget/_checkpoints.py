@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from .errors import SplineCamError
+from ..errors import SplineCamError
 
 
 class Checkpoints:
@@ -42,7 +42,9 @@ class Checkpoints:
                     )
                 self._load(i)  # refuse missing or unexpected keys and wrong shapes now
             elif not isinstance(item, torch.nn.Module):
-                raise SplineCamError(f"checkpoint {i} must be a torch.nn.Module or a state dict, got {type(item).__name__}")
+                raise SplineCamError(
+                    f"checkpoint {i} must be a torch.nn.Module or a state dict, got {type(item).__name__}"
+                )
         if labels is None:
             labels = [f"checkpoint {i}" for i in range(len(self._items))]
         labels = [str(label) for label in labels]

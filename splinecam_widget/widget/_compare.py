@@ -17,16 +17,23 @@ from pathlib import Path
 import ipywidgets
 import numpy as np
 
-from .colors import shared_color_range
-from .errors import SplineCamError
-from .stats import PartitionStats
-from .widget import SplineCamWidget
+from ..colors import shared_color_range
+from ..errors import SplineCamError
+from ..stats import PartitionStats
+from ._widget import SplineCamWidget
 
-STATS_ROWS = ("n_regions", "regions_per_unit_area", "area_median", "vertices_mean", "eccentricity_mean",
-              "edge_length", "boundary_length")
+STATS_ROWS = (
+    "n_regions",
+    "regions_per_unit_area",
+    "area_median",
+    "vertices_mean",
+    "eccentricity_mean",
+    "edge_length",
+    "boundary_length",
+)
 
 
-def compare(models, anchors, names=None, *, columns: int | None = None, height: int = 360, **options) -> "Comparison":
+def compare(models, anchors, names=None, *, columns: int | None = None, height: int = 360, **options) -> Comparison:
     """Show several networks on the same slice, side by side.
 
     Parameters
@@ -89,11 +96,13 @@ class Comparison(ipywidgets.VBox):
             ipywidgets.VBox([ipywidgets.HTML(value=f"<b>{html.escape(name)}</b>"), w, row])
             for name, w, row in zip(names, self.widgets, self._stats_rows)
         ]
-        grid = ipywidgets.GridBox(cells, layout=ipywidgets.Layout(grid_template_columns=f"repeat({columns}, 1fr)",
-                                                                  grid_gap="8px"))
+        grid = ipywidgets.GridBox(
+            cells, layout=ipywidgets.Layout(grid_template_columns=f"repeat({columns}, 1fr)", grid_gap="8px")
+        )
         super().__init__([grid])
         for w in self.widgets:
-            w.observe(self._new_anchors, names="anchors")
+            w.on_new_plane(self._new_plane)
+            w.on_anchors_moved(self._moved_anchors)
             w.observe(self._new_mode, names="color_by")
             w.on_partition(self._drawn)
 
@@ -110,12 +119,13 @@ class Comparison(ipywidgets.VBox):
         finally:
             self._syncing = False
 
-    def _new_anchors(self, change) -> None:
-        source = change["owner"]
-        if source._dragged:  # dragged in that view's front end: the same plane, the handle moves in every view
-            self._follow(source, "anchors_2d", source.anchors_2d)
-        else:  # set from Python (e.g. a data point used as anchor): a new plane for every view
-            self._follow(source, "anchors", change["new"])
+    def _new_plane(self, source) -> None:
+        """Anchors set in one view (e.g. a data point used as anchor): a new plane for every view."""
+        self._follow(source, "anchors", source.anchors)
+
+    def _moved_anchors(self, source) -> None:
+        """A handle dragged in one view's front end: the same plane, the handle moves in every view."""
+        self._follow(source, "anchors_2d", source.anchors_2d)
 
     def _new_mode(self, change) -> None:
         self._follow(change["owner"], "color_by", change["new"])
@@ -181,13 +191,15 @@ class Comparison(ipywidgets.VBox):
         :func:`~splinecam_widget.export.png.render_partition` (``color_by`` defaults to
         the views' mode).  Returns the path written.
         """
-        from .export.frames import render_frames
-        from .export.png import encode_png
+        from ..export.frames import render_frames
+        from ..export.png import encode_png
 
         partitions = self.wait()
         if any(p is None for p in partitions):
-            raise SplineCamError("a view has no partition to save: " + "; ".join(
-                f"{n}: {w.error}" for n, w in zip(self.names, self.widgets) if w.partition is None))
+            raise SplineCamError(
+                "a view has no partition to save: "
+                + "; ".join(f"{n}: {w.error}" for n, w in zip(self.names, self.widgets) if w.partition is None)
+            )
         options.setdefault("color_by", self.color_by)
         frames = render_frames(partitions, self.names, width=width, scale=scale, **options)
         height = max(f.shape[0] for f in frames)
@@ -215,8 +227,10 @@ class Comparison(ipywidgets.VBox):
             raise SplineCamError(f"unknown statistics {unknown}; known: {', '.join(next(iter(table.values())))}")
         cells = [["", *table]] + [[r, *(_number(table[n][r]) for n in table)] for r in rows]
         widths = [max(len(row[c]) for row in cells) for c in range(len(cells[0]))]
-        return "\n".join("  ".join(cell.rjust(w) if c else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths)))
-                         for row in cells)
+        return "\n".join(
+            "  ".join(cell.rjust(w) if c else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths)))
+            for row in cells
+        )
 
 
 def _number(value) -> str:
@@ -224,6 +238,11 @@ def _number(value) -> str:
 
 
 def _stats_html(s: PartitionStats) -> str:
-    parts = [f"{s.n_regions:,} regions", f"{s.regions_per_unit_area:.4g} per unit²", f"median area {s.area_median:.3g}",
-             f"{s.vertices_mean:.2f} vertices", f"boundary length {s.boundary_length:.4g}"]
+    parts = [
+        f"{s.n_regions:,} regions",
+        f"{s.regions_per_unit_area:.4g} per unit²",
+        f"median area {s.area_median:.3g}",
+        f"{s.vertices_mean:.2f} vertices",
+        f"boundary length {s.boundary_length:.4g}",
+    ]
     return f"<span style='font-size: 12px'>{' · '.join(parts)}</span>"

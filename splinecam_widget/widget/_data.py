@@ -6,17 +6,20 @@ hit-tests the points and offers "use as anchor" (see ``js/``).
 
 from __future__ import annotations
 
-import anywidget
 import numpy as np
 import traitlets
 
-from .errors import SplineCamError
-from .images import image_layout, input_images
-from .overlay import DataOverlay
+from ..errors import SplineCamError
+from ._images import image_layout, input_images
+from ._overlay import DataOverlay
 
 
 class DataOverlayMethods(traitlets.HasTraits):
-    """Mixin of :class:`~splinecam_widget.SplineCamWidget`: ``show_data``, ``use_as_anchor`` and thumbnails."""
+    """Mixin of :class:`~splinecam_widget.SplineCamWidget`: ``show_data``, ``use_as_anchor`` and thumbnails.
+
+    Reads the widget's plane (``_plane``, ``_frame``) and ``anchors``; owns ``_data`` and
+    ``_image_layout``.
+    """
 
     # the encoded points (DataOverlay.encode) and the anchors' pictures, for the front end
     data = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
@@ -51,15 +54,13 @@ class DataOverlayMethods(traitlets.HasTraits):
             Show at most this many points, the nearest to the plane first.
         """
         overlay = DataOverlay(X, y, self._plane.input_shape, max_distance, max_points)
-        with self._lock:
-            self._data = overlay
-            self.data = overlay.encode(self._plane, self._frame)
+        self._data = overlay
+        self.data = overlay.encode(self._plane, self._frame)
 
     def hide_data(self) -> None:
         """Remove the data overlay."""
-        with self._lock:
-            self._data = None
-            self.data = None
+        self._data = None
+        self.data = None
 
     def use_as_anchor(self, row: int, anchor: int) -> None:
         """Replace anchor ``anchor`` (0, 1 or 2) by data point ``row`` of :meth:`show_data`'s ``X``.
@@ -82,22 +83,3 @@ class DataOverlayMethods(traitlets.HasTraits):
         anchors = np.array(self.anchors, dtype=np.float64)
         anchors[anchor] = np.asarray(self._data.X[row], dtype=np.float64).reshape(anchors.shape[1:])
         self.anchors = anchors
-
-    @anywidget.experimental.command
-    def _use_as_anchor(self, msg: dict, buffers: list):
-        """Front-end request: replace an anchor by a data point."""
-        try:
-            self.use_as_anchor(int(msg.get("row", -1)), int(msg.get("anchor", -1)))
-        except SplineCamError as exc:
-            return {"error": str(exc)}, []
-        return {"ok": True}, []
-
-    @anywidget.experimental.command
-    def _data_image(self, msg: dict, buffers: list):
-        """Front-end request: the picture of one data point, when the inputs are images."""
-        row = int(msg.get("row", -1))
-        data, layout = self._data, self._image_layout
-        if data is None or layout is None or not 0 <= row < len(data.X):
-            return {"shape": None}, []
-        rgba = input_images(data.X[row : row + 1], layout)[0]
-        return {"shape": list(rgba.shape[:2])}, [rgba.tobytes()]

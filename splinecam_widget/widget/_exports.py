@@ -6,11 +6,15 @@ from pathlib import Path
 
 import traitlets
 
-from .errors import SplineCamError
+from ..errors import SplineCamError
 
 
 class WidgetExports(traitlets.HasTraits):
-    """Mixin of :class:`~splinecam_widget.SplineCamWidget`: figures of what the widget shows."""
+    """Mixin of :class:`~splinecam_widget.SplineCamWidget`: figures of what the widget shows.
+
+    Uses the widget's public ``wait``, ``color_by``, ``anchor_labels``, and for checkpoint
+    frames its ``_checkpoints`` and ``_computed_slice()``.
+    """
 
     def save_png(self, path, scale: float = 2.0, width: int = 800, **options) -> None:
         """Write the current partition as a PNG of ``width * scale`` pixels, rendered in Python.
@@ -19,7 +23,7 @@ class WidgetExports(traitlets.HasTraits):
         its own class, so the decision regions are exact.  ``options`` go to
         :func:`~splinecam_widget.export.png.render_partition`.
         """
-        from .export.png import save_png
+        from ..export.png import save_png
 
         p = self.wait()
         if p is None:
@@ -33,7 +37,7 @@ class WidgetExports(traitlets.HasTraits):
         ``options`` go to :func:`~splinecam_widget.export.partition_to_svg` (``width``,
         ``edges``, ``boundary``, ``anchors``).
         """
-        from .export import save_svg
+        from ..export import save_svg
 
         p = self.wait()
         if p is None:
@@ -53,7 +57,7 @@ class WidgetExports(traitlets.HasTraits):
         SplineCamError
             If the widget has no partition yet (or its last computation failed).
         """
-        from .export import partition_to_bokeh
+        from ..export import partition_to_bokeh
 
         p = self.wait()
         if p is None:
@@ -75,7 +79,7 @@ class WidgetExports(traitlets.HasTraits):
         SplineCamError
             If the widget has no partition yet (or its last computation failed).
         """
-        from .export.html import save_widget_html
+        from ..export.html import save_widget_html
 
         self.wait()
         return save_widget_html(self, path, **options)
@@ -105,15 +109,19 @@ class WidgetExports(traitlets.HasTraits):
         list of Path
             The files written.
         """
-        from .engine import partition
-        from .export.frames import render_frames, save_frames
+        from ..engine.compute import partition
+        from ..export.frames import render_frames, save_frames
 
         if self._checkpoints is None:
             raise SplineCamError("this widget has no checkpoints: pass checkpoints=[...] to SplineCamWidget")
         self.wait()
         plane = self._computed_slice()
-        partitions = [partition(self._checkpoints.model(i), plane, device=self.device, max_regions=self.max_regions,
-                                levels=self.levels) for i in range(len(self._checkpoints))]
+        partitions = [
+            partition(
+                self._checkpoints.model(i), plane, device=self.device, max_regions=self.max_regions, levels=self.levels
+            )
+            for i in range(len(self._checkpoints))
+        ]
         options.setdefault("color_by", self.color_by)
         frames = render_frames(partitions, self._checkpoints.labels, width=width, scale=scale, **options)
         return save_frames(frames, path, duration)

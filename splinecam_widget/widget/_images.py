@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .colors import DIVERGING, colormap
-from .errors import SplineCamError
+from ..colors import DIVERGING, colormap
+from ..errors import SplineCamError
 
 
 def image_layout(input_shape, image_shape=None) -> tuple[int, int, int] | None:
@@ -24,8 +24,10 @@ def image_layout(input_shape, image_shape=None) -> tuple[int, int, int] | None:
     input_shape = tuple(int(n) for n in input_shape)
     if image_shape is not None:
         shape = tuple(int(n) for n in image_shape)
-        if int(np.prod(shape)) != int(np.prod(input_shape)) or len(shape) not in (2, 3) or (
-            len(shape) == 3 and shape[0] not in (1, 3)
+        if (
+            int(np.prod(shape)) != int(np.prod(input_shape))
+            or len(shape) not in (2, 3)
+            or (len(shape) == 3 and shape[0] not in (1, 3))
         ):
             raise SplineCamError(
                 f"image_shape={tuple(image_shape)!r} must be (H, W), (1, H, W) or (3, H, W) "

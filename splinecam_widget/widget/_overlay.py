@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .colors import CATEGORICAL, hex_to_rgb, rgb_to_hex
-from .encoding import little_endian_buffer
-from .errors import SplineCamError
-from .slice import Slice
+from ..colors import CATEGORICAL, hex_to_rgb, rgb_to_hex
+from ..errors import SplineCamError
+from ..slice import Slice
+from ._wire import little_endian_buffer
 
 _CHUNK_ROWS = 4096
 
@@ -108,4 +108,3 @@ def _label_items(y, n: int) -> tuple[np.ndarray, list[dict]]:
     colors = [palette[int(v) % len(palette)] if integer else palette[k % len(palette)] for k, v in enumerate(values)]
     items = [{"label": str(v), "color": rgb_to_hex(c)} for v, c in zip(values.tolist(), colors)]
     return index.reshape(-1), items
-

@@ -1,17 +1,26 @@
 """SplineCamWidget: the live partition canvas in the notebook.
 
-The widget owns the data: it validates what the user passes, runs the exact engine
-off the kernel's main thread whenever the slice changes, colours the regions, and
-sends the result to the front end (``js/``) as binary buffers.  The front end owns
-the camera, the drawing, hit-testing, dragging and the tooltip.
+The widget owns the data: it validates what the user passes, has its
+:class:`~._worker.PartitionWorker` run the exact engine off the kernel's main thread
+whenever the slice changes, colours the regions, and sends the result to the front end
+(``js/``) as binary buffers (``_wire.py``).  The front end owns the camera, the drawing,
+hit-testing, dragging and the tooltip.
 
-The class is assembled from mixins with one job each: ``widget_worker`` (the
-background computation), ``widget_data`` (data overlay, anchors from data,
-pictures of inputs) and ``widget_export`` (figures).
+Two paths move the anchors, and they mean different things:
+
+- setting ``anchors`` (from Python, or a data point used as anchor) defines a **new
+  plane**: a new frame, the whole domain in view (:meth:`_new_plane`);
+- dragging a handle in the front end changes ``anchors_2d``: the handles **move on the
+  same plane**, whose frame stays, so the camera does not jump (:meth:`_moved_anchors`).
+  ``anchors`` then follows the handles: it always equals the plane's anchors in input
+  space, which is how the first path tells that nothing new was asked.
+
+Listeners of either path: :meth:`on_new_plane` and :meth:`on_anchors_moved`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import anywidget
@@ -19,24 +28,29 @@ import numpy as np
 import torch
 import traitlets
 
-from .checkpoints import Checkpoints
-from .colors import check_mode
-from .encoding import partition_shift
-from .errors import SplineCamError
-from .images import slope_images
-from .overlay import DataOverlay
-from .slice import Slice, as_float64_array, named_domain
-from .widget_data import DataOverlayMethods
-from .widget_export import WidgetExports
-from .widget_worker import PartitionWorker
+from ..colors import check_mode, region_colors
+from ..errors import SplineCamError
+from ..slice import Slice, as_float64_array, named_domain
+from ._checkpoints import Checkpoints
+from ._data import DataOverlayMethods
+from ._exports import WidgetExports
+from ._overlay import DataOverlay
+from ._requests import FrontEndRequests
+from ._wire import encode_geometry, encode_style, partition_shift
+from ._worker import Job, PartitionWorker
 
-BUNDLE = Path(__file__).parent / "static" / "widget.js"
+BUNDLE = Path(__file__).resolve().parents[1] / "static" / "widget.js"
+SINGLE_THREAD_BELOW = 20_000
+"""Regions in the last partition under which the next one runs on one thread: with the browser
+busy on another core, torch's spinning worker threads would make small partitions several times slower."""
 
 
 def _check_domain(domain):
     if isinstance(domain, str):
         if domain not in ("square", "triangle"):
-            raise SplineCamError(f"domain={domain!r} is not a domain; use 'square', 'triangle' or an (n, 2) convex polygon")
+            raise SplineCamError(
+                f"domain={domain!r} is not a domain; use 'square', 'triangle' or an (n, 2) convex polygon"
+            )
         return domain
     poly = as_float64_array(domain, "domain")
     if poly.ndim != 2 or poly.shape[1] != 2 or len(poly) < 3:
@@ -44,7 +58,22 @@ def _check_domain(domain):
     return poly
 
 
-class SplineCamWidget(WidgetExports, DataOverlayMethods, PartitionWorker, anywidget.AnyWidget):
+@dataclass(frozen=True)
+class Shown:
+    """The one record of what the front end shows.
+
+    The partition (partial or final), the id of its computation, and the float64 point
+    its float32 wire coordinates are relative to: the geometry and every colouring of it
+    are encoded with this one ``shift``.
+    """
+
+    partition: object
+    seq: int
+    shift: np.ndarray
+    n_layers: int | None
+
+
+class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywidget.AnyWidget):
     """Exact linear regions, decision boundary and per-region affine maps of a network on a 2D slice.
 
     Parameters
@@ -126,20 +155,41 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, PartitionWorker, anywid
     max_regions = traitlets.Int(300_000)
     color_range = traitlets.Any(None)
 
-    def __init__(self, model, anchors, domain="square", color_by="slope", levels=None, device=None, *,
-                 max_regions: int = 300_000, margin: float = 0.25, height: int = 480, anchor_labels=None,
-                 checkpoints=None, checkpoint_labels=None, checkpoint: int = 0, image_shape=None,
-                 link_group: str = ""):
+    def __init__(
+        self,
+        model,
+        anchors,
+        domain="square",
+        color_by="slope",
+        levels=None,
+        device=None,
+        *,
+        max_regions: int = 300_000,
+        margin: float = 0.25,
+        height: int = 480,
+        anchor_labels=None,
+        checkpoints=None,
+        checkpoint_labels=None,
+        checkpoint: int = 0,
+        image_shape=None,
+        link_group: str = "",
+    ):
         if not BUNDLE.exists():
             raise SplineCamError(f"the front-end bundle {BUNDLE} is missing: run `npm install && npm run build`")
-        self._init_worker()
+        self._worker = PartitionWorker(self)
         self._plane: Slice | None = None
+        self._frame = 0  # id of the plane frame; the front end refits its camera when it changes
+        self._seq = 0  # id of the last published computation
+        self._shown: Shown | None = None
+        self._final = None  # the last complete partition
         self._ready = False
-        self._dragged = False
         self._data: DataOverlay | None = None
         self._image_shape = image_shape
         self._image_layout = None
         self._checkpoints = None
+        self._plane_listeners: list = []
+        self._moved_listeners: list = []
+        self._partition_listeners: list = []
         extra = {} if anchor_labels is None else {"anchor_labels": list(anchor_labels)}
         if checkpoints is not None:
             self._checkpoints = Checkpoints(checkpoints, model, checkpoint_labels)
@@ -148,8 +198,18 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, PartitionWorker, anywid
             extra.update(checkpoint=checkpoint, checkpoint_labels=self._checkpoints.labels)
         elif checkpoint_labels is not None:
             raise SplineCamError("checkpoint_labels needs checkpoints")
-        super().__init__(model=model, domain=domain, margin=margin, color_by=color_by, levels=levels,
-                         device=device, max_regions=max_regions, height=height, link_group=link_group, **extra)
+        super().__init__(
+            model=model,
+            domain=domain,
+            margin=margin,
+            color_by=color_by,
+            levels=levels,
+            device=device,
+            max_regions=max_regions,
+            height=height,
+            link_group=link_group,
+            **extra,
+        )
         self._ready = True
         self.anchors = anchors
 
@@ -165,8 +225,10 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, PartitionWorker, anywid
     def _valid_anchors(self, proposal):
         anchors = as_float64_array(proposal["value"], "anchors")
         if anchors.ndim < 2 or anchors.shape[0] != 3:
-            raise SplineCamError(f"anchors must have shape (3, *input_shape): three model inputs, got shape {anchors.shape}")
-        if not self._dragged:
+            raise SplineCamError(
+                f"anchors must have shape (3, *input_shape): three model inputs, got shape {anchors.shape}"
+            )
+        if not self._on_plane(anchors):
             Slice.from_anchors(anchors, self.domain, self.margin)  # refuse collinear or repeated anchors now
         return anchors
 
@@ -225,47 +287,62 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, PartitionWorker, anywid
             return None
         u0, v0, u1, v1 = np.asarray(view, dtype=np.float64).reshape(4)
         if not (np.all(np.isfinite([u0, v0, u1, v1])) and u1 > u0 and v1 > v0):
-            raise SplineCamError(f"view must be a finite rectangle [u0, v0, u1, v1] with u0 < u1 and v0 < v1, got {view!r}")
+            raise SplineCamError(
+                f"view must be a finite rectangle [u0, v0, u1, v1] with u0 < u1 and v0 < v1, got {view!r}"
+            )
         return [float(u0), float(v0), float(u1), float(v1)]
 
-    # --- what changes trigger ---------------------------------------------------------
+    # --- the two ways the anchors move ----------------------------------------------------
+    def _on_plane(self, anchors) -> bool:
+        """True when ``anchors`` are exactly the current plane's anchors (so nothing new is asked)."""
+        plane = self._plane
+        return plane is not None and np.array_equal(anchors, plane.to_input(plane.anchors_2d))
+
     @traitlets.observe("anchors", "domain", "margin")
     def _new_plane(self, change):
         """Anchors set from Python (or a new domain rule): a new plane frame, the whole domain in view."""
-        if not self._ready or self.anchors is None or self._dragged:
+        if not self._ready or self.anchors is None or (change["name"] == "anchors" and self._on_plane(change["new"])):
             return
         plane = Slice.from_anchors(self.anchors, self.domain, self.margin)
-        with self._lock:
-            self._plane = plane
-            self._frame += 1
-            with self.hold_trait_notifications():
-                self.anchors_2d = plane.anchors_2d.tolist()
-                self.view = None
-                self.data = None if self._data is None else self._data.encode(plane, self._frame)
+        self._worker.cancel()  # nothing computed on the old plane is published from now on
+        self._plane = plane
+        self._frame += 1
+        with self.hold_trait_notifications():
+            self.anchors_2d = plane.anchors_2d.tolist()
+            self.view = None
+            self.data = None if self._data is None else self._data.encode(plane, self._frame)
         self._request()
+        for listener in list(self._plane_listeners):
+            listener(self)
 
     @traitlets.observe("anchors_2d")
     def _moved_anchors(self, change):
-        """Anchors dragged in the front end: same frame, new anchors and domain."""
+        """Handles dragged in the front end: the same plane frame, new anchors and domain."""
         plane = self._plane
-        if plane is None or np.allclose(change["new"], plane.anchors_2d, rtol=0, atol=0):
+        if plane is None or np.array_equal(change["new"], plane.anchors_2d):
             return
         anchors_2d = np.asarray(change["new"], dtype=np.float64)
         try:
             domain = named_domain(anchors_2d, self.domain, self.margin) if isinstance(self.domain, str) else self.domain
             moved = Slice(plane.origin, plane.basis, domain, plane.input_shape, anchors_2d=anchors_2d)
         except SplineCamError as exc:
-            self._show_error(str(exc), "error")
+            self.publish_error(None, str(exc), "error")
             return
-        with self._lock:
-            self._plane = moved
-            self._dragged = True
-            try:
-                self.anchors = moved.to_input(anchors_2d)
-            finally:
-                self._dragged = False
+        self._plane = moved
+        self.anchors = moved.to_input(anchors_2d)  # on the plane: not a new one (see _new_plane)
         self._request()
+        for listener in list(self._moved_listeners):
+            listener(self)
 
+    def on_new_plane(self, callback) -> None:
+        """Call ``callback(widget)`` after ``anchors`` set from Python moved the widget to a new plane."""
+        self._plane_listeners.append(callback)
+
+    def on_anchors_moved(self, callback) -> None:
+        """Call ``callback(widget)`` after the handles were dragged on the same plane (``anchors_2d``)."""
+        self._moved_listeners.append(callback)
+
+    # --- other changes ------------------------------------------------------------------
     @traitlets.observe("checkpoint")
     def _new_checkpoint(self, change):
         if self._checkpoints is not None:
@@ -278,37 +355,82 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, PartitionWorker, anywid
 
     @traitlets.observe("color_by", "color_range")
     def _restyle(self, change):
-        with self._lock:
-            p = self._partition
-            if p is not None:
-                self.coloring = self._encode_coloring(p, self._published_seq, partition_shift(p))
+        with self._worker.publication():
+            shown = self._shown
+            if shown is not None:
+                self.coloring = self._coloring(shown)
 
-    # --- requests and the worker ---------------------------------------------------------
+    # --- requests, and what the worker publishes ---------------------------------------------
     def _computed_slice(self) -> Slice:
+        """The plane, with the visible window as domain when the user has zoomed or panned."""
         plane = self._plane
         if self.view is None:
             return plane
         u0, v0, u1, v1 = self.view
         return plane.with_domain([[u0, v0], [u1, v0], [u1, v1], [u0, v1]])
 
-    @anywidget.experimental.command
-    def _input_slope(self, msg: dict, buffers: list):
-        """Front-end request: the full input-space slope of one region of the drawn partition."""
-        region, seq = int(msg.get("region", -1)), msg.get("seq")
-        with self._lock:
-            p, current = self._partition, self._published_seq
-        if p is None or seq != current:
-            return {"region": region, "shape": [0], "kind": "vector",
-                    "error": "the partition changed since this region was drawn; hover it again"}, []
-        try:
-            slope = np.asarray(p.input_slope(region), dtype=np.float64)
-        except SplineCamError as exc:
-            return {"region": region, "shape": [0], "kind": "vector", "error": str(exc)}, []
-        response = {"region": region, "shape": list(slope.shape), "kind": "vector"}
-        out = [np.ascontiguousarray(slope, dtype="<f4").tobytes()]
-        images = slope_images(slope, self._image_layout)
-        if images is not None:
-            rgba, scales = images
-            response.update(kind="image", image_shape=list(rgba.shape[1:3]), scales=scales.tolist())
-            out.append(rgba.tobytes())
-        return response, out
+    def _request(self) -> None:
+        last = self._final
+        threads = 1 if last is not None and last.n_regions < SINGLE_THREAD_BELOW else None
+        self._worker.request(
+            Job(self._frame, self.model, self._computed_slice(), self.levels, self.device, self.max_regions, threads)
+        )
+
+    def _coloring(self, shown: Shown) -> dict:
+        """The ``coloring`` trait of what is shown, in the current mode and colour range."""
+        coloring = region_colors(shown.partition, self.color_by, shown.n_layers, value_range=self.color_range)
+        return encode_style(coloring, seq=shown.seq, mode=self.color_by, shift=shown.shift)
+
+    def publish(self, job: Job, partition, status: dict, layer: int = -1, n_layers: int = 0) -> None:
+        """Worker callback (under its publication lock): show a partition and a status."""
+        with self.hold_sync():
+            if partition is not None:
+                self._seq += 1
+                shown = Shown(partition, self._seq, partition_shift(partition), n_layers or None)
+                self.geometry = encode_geometry(
+                    partition, seq=shown.seq, frame=job.frame, shift=shown.shift, layer=layer, n_layers=n_layers
+                )
+                self.coloring = self._coloring(shown)
+                self._shown = shown
+                if not partition.is_partial:
+                    self._final = partition
+            self.status = status
+            self.error = None
+
+    def publish_error(self, job: Job | None, message: str, state: str) -> None:
+        """Worker callback (and drag errors): show ``message`` in the widget and in ``error``."""
+        with self._worker.publication(), self.hold_sync():
+            self.status = {
+                "state": state,
+                "message": message,
+                "layer": -1,
+                "n_layers": 0,
+                "n_regions": 0 if self._final is None else self._final.n_regions,
+            }
+            self.error = message
+
+    def published(self, partition) -> None:
+        """Worker callback after a final partition was published: tell the listeners."""
+        for listener in list(self._partition_listeners):
+            listener(self, partition)
+
+    # --- public API ------------------------------------------------------------------
+    @property
+    def partition(self):
+        """The partition currently drawn (the last complete one), or None."""
+        return self._final
+
+    def on_partition(self, callback) -> None:
+        """Call ``callback(widget, partition)`` (on the worker thread) after each complete partition is drawn."""
+        self._partition_listeners.append(callback)
+
+    def wait(self, timeout: float | None = None):
+        """Block until every requested computation has finished; return :attr:`partition`.
+
+        Raises
+        ------
+        TimeoutError
+            If the computations are still running after ``timeout`` seconds.
+        """
+        self._worker.wait(timeout)
+        return self._final

@@ -15,8 +15,8 @@ JSON lists of numbers):
     legend and the ``seq`` of the geometry it colours.
 
 Two more traits use the same conventions: ``data`` (dataset points near the slice, see
-:meth:`~splinecam_widget.overlay.DataOverlay.encode`) and ``anchor_images`` (``shape``
-``[H, W]`` and three uint8 RGBA pictures, see :mod:`splinecam_widget.widget_data`).
+:meth:`~splinecam_widget.widget._overlay.DataOverlay.encode`) and ``anchor_images`` (``shape``
+``[H, W]`` and three uint8 RGBA pictures, see :mod:`splinecam_widget.widget._data`).
 
 :func:`decode_geometry` and :func:`decode_style` invert them (tests, debugging).
 """
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .colors import Coloring
+from ..colors import Coloring
 
 _F32 = np.dtype("<f4")
 _I32 = np.dtype("<i4")
@@ -52,7 +52,7 @@ def partition_shift(p) -> np.ndarray:
     return (v.min(axis=0) + v.max(axis=0)) / 2
 
 
-def encode_geometry(p, *, seq: int, frame: int, layer: int = -1, n_layers: int = 0) -> dict:
+def encode_geometry(p, *, seq: int, frame: int, shift=None, layer: int = -1, n_layers: int = 0) -> dict:
     """Encode the geometry of partition ``p`` for the ``geometry`` trait.
 
     Parameters
@@ -63,6 +63,9 @@ def encode_geometry(p, *, seq: int, frame: int, layer: int = -1, n_layers: int =
         Computation id; the front end matches it with the style's ``seq``.
     frame : int
         Plane-frame id; the front end refits its camera when it changes.
+    shift : array-like (2,), optional
+        The float64 point coordinates are sent relative to (default :func:`partition_shift`);
+        the widget keeps it to encode the colouring of the same geometry.
     layer : int
         Last activation layer included (partial partitions), -1 when final.
     n_layers : int
@@ -73,7 +76,7 @@ def encode_geometry(p, *, seq: int, frame: int, layer: int = -1, n_layers: int =
     dict
         JSON metadata and memoryview buffers.
     """
-    shift = partition_shift(p)
+    shift = partition_shift(p) if shift is None else np.asarray(shift, dtype=np.float64)
     R, K = int(p.n_regions), int(p.n_outputs)
     vertices = np.asarray(p.vertices, dtype=np.float64) - shift
     affine = None
@@ -155,13 +158,18 @@ def decode_geometry(d: dict) -> dict:
 
 
 def decode_style(d: dict) -> dict:
-    """Arrays of an encoded style: ``fill`` (R, 4) uint8, ``edge_palette`` (L + 1, 4) or None, and
-    ``cells`` (vertices relative to the geometry's shift, offsets, fill) when present."""
+    """Arrays of an encoded style.
+
+    ``fill`` (R, 4) uint8, ``edge_palette`` (L + 1, 4) or None, and ``cells`` (vertices
+    relative to the geometry's shift, offsets, fill) when present.
+    """
     out = dict(d)
     out["fill"] = _array(d["fill"], np.uint8, (-1, 4))
     out["edge_palette"] = None if d["edge_palette"] is None else _array(d["edge_palette"], np.uint8, (-1, 4))
     if d.get("cells") is not None:
-        out["cells"] = {"vertices": _array(d["cells"]["vertices"], _F32, (-1, 2)).astype(np.float64),
-                        "offsets": _array(d["cells"]["offsets"], _I32, (-1,)).astype(np.int64),
-                        "fill": _array(d["cells"]["fill"], np.uint8, (-1, 4))}
+        out["cells"] = {
+            "vertices": _array(d["cells"]["vertices"], _F32, (-1, 2)).astype(np.float64),
+            "offsets": _array(d["cells"]["offsets"], _I32, (-1,)).astype(np.int64),
+            "fill": _array(d["cells"]["fill"], np.uint8, (-1, 4)),
+        }
     return out

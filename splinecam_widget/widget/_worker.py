@@ -1,179 +1,245 @@
-"""The widget's background computation: newest request wins, stale results are never drawn.
+"""The widget's background computation: the newest request wins, stale results are never published.
 
-Every change that alters the partition (anchors, model, viewport, levels, ...)
-files a *request* with a new generation number.  One worker thread computes the
-newest request only; a request superseded while it runs is cancelled at the next
-layer, and a result whose generation is no longer the newest is dropped, never
-drawn.  Results are published under a lock, so the traits always describe one
-computation.
+Every change that alters the partition (anchors, model, viewport, levels, ...) files a
+:class:`Job`.  One thread computes the newest job only: a job superseded while it runs
+is abandoned at its next layer, and a result whose job is no longer the newest is
+dropped, never published.  The worker knows nothing about widgets; it reports to its
+owner through the :class:`Owner` interface, inside :meth:`PartitionWorker.publication`,
+so a result is published only while its job is still the newest, and nothing else
+publishes at the same time.
+
+The thread holds its owner through a weak reference: a widget that is closed, or simply
+forgotten, stops its thread and can be garbage-collected (see ``docs/design.md``,
+"Threading").
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import threading
 import time
+import weakref
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
-import traitlets
 
-from .colors import region_colors
-from .encoding import encode_geometry, encode_style
-from .engine import partition as compute_partition
-from .errors import RegionBudgetExceeded, SplineCamError
-from .slice import Slice
-
-SINGLE_THREAD_BELOW = 20_000  # regions in the last partition under which the next one runs single-threaded
-
-
-class _Superseded(Exception):
-    """Raised from the progress callback to abandon a computation nobody will draw."""
+from ..engine.compute import partition as compute_partition
+from ..errors import RegionBudgetExceeded, SplineCamError
+from ..slice import Slice
 
 
 @dataclass(frozen=True)
-class _Request:
-    gen: int
+class Job:
+    """Everything one computation reads, frozen when it is requested.
+
+    ``frame`` is the plane frame the result belongs to (the front end refits its camera
+    when it changes); ``threads`` the CPU threads torch may use (None: torch's setting).
+    """
+
     frame: int
     model: torch.nn.Module
     plane: Slice
     levels: object
     device: object
     max_regions: int
+    threads: int | None = None
+    generation: int = 0
 
 
-class PartitionWorker(traitlets.HasTraits):
-    """Mixin of :class:`~splinecam_widget.SplineCamWidget`: the worker thread and publication of results."""
+class Owner(Protocol):
+    """What the worker calls back, always inside :meth:`PartitionWorker.publication`."""
+
+    def publish(self, job: Job, partition, status: dict, layer: int, n_layers: int) -> None:
+        """Show ``status`` and ``partition`` (partial while ``layer >= 0``, else final; None: status only)."""
+
+    def publish_error(self, job: Job | None, message: str, state: str) -> None:
+        """Show an error (``state`` "error") or an exceeded region budget (``state`` "budget")."""
+
+    def published(self, partition) -> None:
+        """Called after a final partition was published, outside the lock (listeners run here)."""
+
+
+class _Superseded(Exception):
+    """Raised from the progress callback to abandon a computation nobody will see."""
+
+
+class PartitionWorker:
+    """One background thread computing the newest :class:`Job` of its owner.
+
+    Parameters
+    ----------
+    owner : Owner
+        Held through a weak reference; when it is garbage-collected the thread stops.
+    name : str
+        Name of the thread.
+    """
 
     stream_after = 0.2
-    """Seconds after which a running computation streams its partial partitions."""
+    """Seconds after which a running computation publishes its partial partitions."""
 
-    def _init_worker(self) -> None:
+    def __init__(self, owner: Owner, name: str = "splinecam-widget"):
+        self._owner = weakref.ref(owner)
+        self._name = name
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)
-        self._gen = 0
-        self._frame = 0
-        self._seq = 0
-        self._pending: _Request | None = None
+        self._generation = 0
+        self._pending: Job | None = None
         self._busy = False
-        self._partition = None
-        self._published_seq = -1
-        self._worker: threading.Thread | None = None
-        self._listeners: list = []
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        weakref.finalize(owner, self.close, wait=False)
 
-    def _request(self) -> None:
+    # --- the interface -------------------------------------------------------------------
+    def request(self, job: Job) -> None:
+        """Compute ``job`` after (or instead of) whatever runs now; nothing after close."""
         with self._lock:
-            self._gen += 1
-            self._pending = _Request(self._gen, self._frame, self.model, self._computed_slice(), self.levels,
-                                     self.device, self.max_regions)
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._work, name="splinecam-widget", daemon=True)
-                self._worker.start()
+            if self._closed:
+                return
+            self._generation += 1
+            self._pending = dataclasses.replace(job, generation=self._generation)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
+                self._thread.start()
             self._wake.notify_all()
 
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                while self._pending is None:
-                    self._wake.wait()
-                request, self._pending = self._pending, None
-                self._busy = True
-            try:
-                self._run(request)
-            except Exception as exc:  # noqa: BLE001 - the worker must survive, and the user must see it
-                self._show_error(f"{type(exc).__name__}: {exc}", "error", request.gen)
-            finally:
-                with self._lock:
-                    self._busy = False
-                    self._wake.notify_all()
-
-    def _run(self, request: _Request) -> None:
-        start = time.perf_counter()
-
-        def progress(event) -> None:
-            if request.gen != self._gen:
-                raise _Superseded
-            if time.perf_counter() - start < self.stream_after:
-                return
-            status = {"state": "computing", "message": "", "layer": event.layer, "n_layers": event.n_layers,
-                      "n_regions": event.n_regions}
-            last = event.layer + 1 == event.n_layers
-            self._publish(request, event.partial if not last else None, status, layer=event.layer, n_layers=event.n_layers)
-
-        try:
-            # Interactive-sized partitions run on one thread: with the browser busy on another core,
-            # torch's spinning worker threads would make them several times slower.
-            last = self._partition
-            threads = 1 if last is not None and last.n_regions < SINGLE_THREAD_BELOW else None
-            p = compute_partition(request.model, request.plane, device=request.device, max_regions=request.max_regions,
-                                  levels=request.levels, progress=progress, threads=threads)
-        except _Superseded:
-            return
-        except RegionBudgetExceeded as exc:
-            self._show_error(str(exc), "budget", request.gen)
-            return
-        except Exception as exc:  # noqa: BLE001 - every failure must reach the user, in the widget
-            message = str(exc) if isinstance(exc, SplineCamError) else f"{type(exc).__name__}: {exc}"
-            self._show_error(message, "error", request.gen)
-            return
-        status = {"state": "idle", "message": "", "layer": -1, "n_layers": 0, "n_regions": p.n_regions}
-        if self._publish(request, p, status):
-            for listener in list(self._listeners):  # outside the lock: listeners may touch other widgets
-                listener(self, p)
-
-    def _encode_coloring(self, p, seq: int, shift, n_layers: int | None = None) -> dict:
-        """The ``coloring`` trait of partition ``p`` (computation ``seq``, geometry ``shift``) as set now."""
-        coloring = region_colors(p, self.color_by, n_layers, value_range=self.color_range)
-        return encode_style(coloring, seq=seq, mode=self.color_by, shift=shift)
-
-    def _publish(self, request: _Request, p, status: dict, layer: int = -1, n_layers: int = 0) -> bool:
-        """Send a (partial or final) partition, or only a status, if the request is still the newest."""
+    def cancel(self) -> None:
+        """Drop the pending job and abandon the running one at its next layer; nothing older is published."""
         with self._lock:
-            if request.gen != self._gen:
-                return False
-            with self.hold_sync():
-                if p is not None:
-                    self._seq += 1
-                    geometry = encode_geometry(p, seq=self._seq, frame=request.frame, layer=layer, n_layers=n_layers)
-                    style = self._encode_coloring(p, self._seq, geometry["shift"], n_layers or None)
-                    self.geometry, self.coloring = geometry, style
-                    if not p.is_partial:
-                        self._partition, self._published_seq = p, self._seq
-                self.status = status
-                self.error = None
-            return True
+            self._generation += 1
+            self._pending = None
+            self._wake.notify_all()
 
-    def _show_error(self, message: str, state: str, gen: int | None = None) -> None:
+    def close(self, wait: bool = True, timeout: float = 10.0) -> None:
+        """Stop for good: cancel, end the thread and (``wait``) join it."""
         with self._lock:
-            if gen is not None and gen != self._gen:
-                return
-            with self.hold_sync():
-                self.status = {"state": state, "message": message, "layer": -1, "n_layers": 0,
-                               "n_regions": 0 if self._partition is None else self._partition.n_regions}
-                self.error = message
+            self._closed = True
+            self.cancel()
+        thread = self._thread
+        if wait and thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
-    # --- public API ------------------------------------------------------------------
     @property
-    def partition(self):
-        """The partition currently drawn (the last complete one), or None."""
-        return self._partition
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
 
-    def on_partition(self, callback) -> None:
-        """Call ``callback(widget, partition)`` (on the worker thread) after each complete partition is drawn."""
-        self._listeners.append(callback)
+    @property
+    def alive(self) -> bool:
+        """True while the thread runs."""
+        return self._thread is not None and self._thread.is_alive()
 
-    def wait(self, timeout: float | None = None):
-        """Block until every requested computation has finished; return :attr:`partition`.
+    @contextlib.contextmanager
+    def publication(self, job: Job | None = None):
+        """Hold off every other publication; yield whether ``job`` (if given) is still the newest.
+
+        The owner changes what it shows only inside this block, so a result and a
+        restyle (or an error) never interleave.
+        """
+        with self._lock:
+            yield job is None or (job.generation == self._generation and not self._closed)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until every requested job has finished.
 
         Raises
         ------
         TimeoutError
-            If the computations are still running after ``timeout`` seconds.
+            If jobs are still running after ``timeout`` seconds.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
-            while self._pending is not None or self._busy:
+            while (self._pending is not None or self._busy) and not self._closed:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     raise TimeoutError(f"the partition is still being computed after {timeout} s")
                 self._wake.wait(left)
-        return self._partition
+
+    # --- the thread ----------------------------------------------------------------------
+    def _loop(self) -> None:
+        while self._run_next():
+            pass
+
+    def _run_next(self) -> bool:
+        """Wait for a job and run it; False once closed.
+
+        The job is dropped on return, so an idle thread holds no model or plane.
+        """
+        with self._lock:
+            while self._pending is None and not self._closed:
+                self._wake.wait()
+            if self._closed:
+                self._wake.notify_all()
+                return False
+            job, self._pending = self._pending, None
+            self._busy = True
+        try:
+            self._run(job)
+        except Exception as exc:  # noqa: BLE001 - the worker must survive, and the user must see it
+            self._report_error(job, f"{type(exc).__name__}: {exc}", "error")
+        finally:
+            with self._lock:
+                self._busy = False
+                self._wake.notify_all()
+        return True
+
+    def _run(self, job: Job) -> None:
+        start = time.perf_counter()
+
+        def progress(event) -> None:
+            if job.generation != self._generation:
+                raise _Superseded
+            if time.perf_counter() - start < self.stream_after:
+                return
+            status = {
+                "state": "computing",
+                "message": "",
+                "layer": event.layer,
+                "n_layers": event.n_layers,
+                "n_regions": event.n_regions,
+            }
+            last = event.layer + 1 == event.n_layers  # the boundary is next: show the status only
+            self._report(job, None if last else event.partial, status, event.layer, event.n_layers)
+
+        try:
+            p = compute_partition(
+                job.model,
+                job.plane,
+                device=job.device,
+                max_regions=job.max_regions,
+                levels=job.levels,
+                progress=progress,
+                threads=job.threads,
+            )
+        except _Superseded:
+            return
+        except RegionBudgetExceeded as exc:
+            self._report_error(job, str(exc), "budget")
+            return
+        except Exception as exc:  # noqa: BLE001 - every failure must reach the user, in the widget
+            message = str(exc) if isinstance(exc, SplineCamError) else f"{type(exc).__name__}: {exc}"
+            self._report_error(job, message, "error")
+            return
+        status = {"state": "idle", "message": "", "layer": -1, "n_layers": 0, "n_regions": p.n_regions}
+        if self._report(job, p, status, -1, 0):
+            owner = self._owner()
+            if owner is not None:
+                owner.published(p)  # outside the lock: listeners may touch other widgets
+
+    def _report(self, job: Job, partition, status: dict, layer: int, n_layers: int) -> bool:
+        owner = self._owner()
+        if owner is None:
+            return False
+        with self.publication(job) as current:
+            if current:
+                owner.publish(job, partition, status, layer, n_layers)
+            return current
+
+    def _report_error(self, job: Job, message: str, state: str) -> None:
+        owner = self._owner()
+        if owner is None:
+            return
+        with self.publication(job) as current:
+            if current:
+                owner.publish_error(job, message, state)

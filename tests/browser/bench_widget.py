@@ -79,8 +79,15 @@ def big_partition():
     from splinecam_widget import Slice, partition, square_domain
 
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(2, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(),
-                                torch.nn.Linear(256, 256), torch.nn.ReLU(), torch.nn.Linear(256, 1)).eval()
+    model = torch.nn.Sequential(
+        torch.nn.Linear(2, 256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 1),
+    ).eval()
     half = 1.5
     return partition(model, Slice(np.zeros(2), np.eye(2), square_domain(half)), max_regions=10_000_000), half
 
@@ -97,7 +104,9 @@ def bench_canvas(browser, server) -> dict:
     page.evaluate("s => harness.mount(s)", state)
     first = []
     for _ in range(3):
-        first.append(page.evaluate("""async ([g, c]) => {
+        first.append(
+            page.evaluate(
+                """async ([g, c]) => {
           const root = document.querySelector('#host .scw');
           const seq = String(g.seq);
           root.dataset.drawnSeq = '';
@@ -105,7 +114,10 @@ def bench_canvas(browser, server) -> dict:
           harness.kernelSet({ geometry: g, coloring: c });
           while (root.dataset.drawnSeq !== seq) await new Promise((r) => requestAnimationFrame(r));
           return [performance.now() - t0, Number(root.dataset.drawMs)];
-        }""", [geometry, coloring]))
+        }""",
+                [geometry, coloring],
+            )
+        )
     pan = page.evaluate(FRAME_LOOP, ["pan", 60, 4])
     zoom = page.evaluate(FRAME_LOOP, ["zoom", 60, 20])
     page.close()
@@ -124,38 +136,57 @@ def bench_drag(browser, drags: int) -> dict:
 
     with tempfile.TemporaryDirectory() as root, tempfile.TemporaryDirectory() as home:
         nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
-        nb.cells = [nbformat.v4.new_code_cell(
-            "import numpy as np, torch\nfrom splinecam_widget.widget import SplineCamWidget\ntorch.manual_seed(0)\n"
-            "model = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(),\n"
-            "    torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1)).eval()\n"
-            "w = SplineCamWidget(model, np.array([[-0.8, -0.5], [0.8, -0.5], [0.0, 0.8]]), color_by='class', height=500)\nw")]
+        nb.cells = [
+            nbformat.v4.new_code_cell(
+                "import numpy as np, torch\nfrom splinecam_widget.widget import SplineCamWidget\ntorch.manual_seed(0)\n"
+                "model = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(),\n"
+                "    torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1)).eval()\n"
+                "w = SplineCamWidget(model, np.array([[-0.8, -0.5], [0.8, -0.5], [0.0, 0.8]]), color_by='class', height=500)\nw"
+            )
+        ]
         nbformat.write(nb, Path(root) / "bench.ipynb")
         with jupyterlab(Path(root), Path(home)) as (base, token):
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             run = open_notebook(page, base, token, "bench.ipynb", run_cells=1)
             # the view is the anchors' square domain (about [-1, 1]^2, the reference workload of DESIGN.md)
-            view = json.loads(run("import json\nw.wait()\nd = w.partition.slice.domain\n"
-                                  "print(json.dumps([*d.min(axis=0).tolist(), *d.max(axis=0).tolist()]))"))
-            out = json.loads(run(f"w.view = {view}\nw.wait()\n"
-                                 "print(json.dumps({'seq': w.geometry['seq'], 'a': w.anchors_2d, 'n': w.partition.n_regions}))"))
+            view = json.loads(
+                run(
+                    "import json\nw.wait()\nd = w.partition.slice.domain\n"
+                    "print(json.dumps([*d.min(axis=0).tolist(), *d.max(axis=0).tolist()]))"
+                )
+            )
+            out = json.loads(
+                run(
+                    f"w.view = {view}\nw.wait()\n"
+                    "print(json.dumps({'seq': w.geometry['seq'], 'a': w.anchors_2d, 'n': w.partition.n_regions}))"
+                )
+            )
             wait_drawn(page, out["seq"])
             page.locator(f"{OUTPUT} .scw").first.scroll_into_view_if_needed()
             screen = Screen(page, view, host=OUTPUT)
             x0, y0 = screen.local(*out["a"][1])
-            run("import time\nevents = []\n"
+            run(
+                "import time\nevents = []\n"
                 "w.observe(lambda c: events.append(('anchors', time.perf_counter())), names='anchors_2d')\n"
-                "w.observe(lambda c: events.append(('drawn', time.perf_counter())), names='geometry')")
+                "w.observe(lambda c: events.append(('drawn', time.perf_counter())), names='geometry')"
+            )
             times = page.evaluate(DRAG_LOOP, [x0, y0, 6, -4, drags])
-            kernel = json.loads(run(
-                "k, start = [], None\n"
-                "for kind, t in events:\n"
-                "    if kind == 'anchors' and start is None: start = t\n"
-                "    elif kind == 'drawn' and start is not None: k.append(1000 * (t - start)); start = None\n"
-                "print(json.dumps(k))"))
-            engine = json.loads(run(
-                "import time\nfrom splinecam_widget import partition\nt = []\n"
-                "for _ in range(10):\n    s = time.perf_counter(); partition(w.model, w.partition.slice); t.append(time.perf_counter() - s)\n"
-                "print(json.dumps({'engine_ms': 1000 * sorted(t)[5], 'n': w.partition.n_regions}))"))
+            kernel = json.loads(
+                run(
+                    "k, start = [], None\n"
+                    "for kind, t in events:\n"
+                    "    if kind == 'anchors' and start is None: start = t\n"
+                    "    elif kind == 'drawn' and start is not None: k.append(1000 * (t - start)); start = None\n"
+                    "print(json.dumps(k))"
+                )
+            )
+            engine = json.loads(
+                run(
+                    "import time\nfrom splinecam_widget import partition\nt = []\n"
+                    "for _ in range(10):\n    s = time.perf_counter(); partition(w.model, w.partition.slice); t.append(time.perf_counter() - s)\n"
+                    "print(json.dumps({'engine_ms': 1000 * sorted(t)[5], 'n': w.partition.n_regions}))"
+                )
+            )
             page.close()
     return {
         "model": "MLP 2-64-64-64-1",
@@ -178,9 +209,8 @@ def main() -> None:
     import http.server
     import threading
 
-    from playwright.sync_api import sync_playwright
-
     from conftest import _QuietHandler
+    from playwright.sync_api import sync_playwright
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(ROOT)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()

@@ -44,7 +44,9 @@ def bundle() -> Path:
     """The esbuild bundle, rebuilt when a js/ source is newer."""
     if _bundle_is_stale():
         if shutil.which("npm") is None or not (ROOT / "node_modules").exists():
-            pytest.skip("the front-end bundle is not built and npm / node_modules are missing: run `npm install && npm run build`")
+            pytest.skip(
+                "the front-end bundle is not built and npm / node_modules are missing: run `npm install && npm run build`"
+            )
         subprocess.run(["npm", "run", "build"], cwd=ROOT, check=True, capture_output=True)
     return BUNDLE
 
@@ -152,3 +154,14 @@ class Screen:
         """RGBA of the exact picture at the plane point (u, v)."""
         x, y = self.local(u, v)
         return self.page.evaluate("([x, y]) => harness.pixel(x, y)", [x, y])
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test here drives a real browser (marker ``browser``); the real front ends also get ``jupyter``."""
+    here = Path(__file__).parent
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.parent == here:
+            item.add_marker(pytest.mark.browser)
+            if path.name.startswith("test_jupyterlab"):
+                item.add_marker(pytest.mark.jupyter)

@@ -37,12 +37,28 @@ def _free_port() -> int:
 def jupyterlab(root: Path, home: Path, timeout: float = 60):
     """Run ``jupyter lab`` over ``root`` with its settings under ``home``; yield (base url, token)."""
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, HOME=str(home), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               JUPYTERLAB_SETTINGS_DIR=str(home / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-               IPYTHONDIR=str(home / "ipython"))
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-           "--LabApp.news_url=None", "--LabApp.expose_app_in_browser=True"]
+    env = dict(
+        os.environ,
+        HOME=str(home),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+        IPYTHONDIR=str(home / "ipython"),
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.expose_app_in_browser=True",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -68,8 +84,11 @@ def jupyterlab(root: Path, home: Path, timeout: float = 60):
 def open_notebook(page, base: str, token: str, name: str, run_cells: int):
     """Open a notebook, run its first ``run_cells`` cells through the UI, wait for the widget; return run(code)."""
     page.goto(f"{base}/lab/tree/{name}?reset&token={token}")  # reset: no notebooks restored from earlier tests
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
+    page.wait_for_function(
+        "window.jupyterapp && window.jupyterapp.shell.currentWidget"
+        " && window.jupyterapp.shell.currentWidget.sessionContext",
+        timeout=60_000,
+    )
     page.evaluate("""async () => {
       const p = window.jupyterapp.shell.currentWidget;
       await p.context.ready; await p.sessionContext.ready; await p.sessionContext.session.kernel.info;

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from splinecam_widget.colors import region_colors
-from splinecam_widget.encoding import encode_geometry, encode_style, partition_shift
 from splinecam_widget.engine.class_cells import class_cells
+from splinecam_widget.widget._wire import encode_geometry, encode_style, partition_shift
 
 SQUARE = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
 
@@ -113,16 +113,18 @@ def data_trait(uv, distance, label, items, *, row=None, frame: int = 1, max_dist
     """
     uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
     n = len(uv)
-    return to_page({
-        "frame": frame,
-        "n": n,
-        "uv": _buffer(uv, "<f8"),
-        "distance": _buffer(distance, "<f4"),
-        "label": _buffer(label, "<i4"),
-        "row": _buffer(np.arange(n) if row is None else row, "<i4"),
-        "items": items,
-        "max_distance": max_distance,
-    })
+    return to_page(
+        {
+            "frame": frame,
+            "n": n,
+            "uv": _buffer(uv, "<f8"),
+            "distance": _buffer(distance, "<f4"),
+            "label": _buffer(label, "<i4"),
+            "row": _buffer(np.arange(n) if row is None else row, "<i4"),
+            "items": items,
+            "max_distance": max_distance,
+        }
+    )
 
 
 def solid_images(colors, shape=(6, 4)):

@@ -12,8 +12,12 @@ from scenes import anchor_images_trait, data_trait, grid_partition, solid_images
 VIEW = [-1.2, -1.2, 1.2, 1.2]
 GROUPS = "globalThis[Symbol.for('splinecam-widget.link-groups.v1')]"
 DARK = {
-    "--jp-layout-color0": "#111111", "--jp-layout-color1": "#1e1e1e", "--jp-ui-font-color0": "#eeeeee",
-    "--jp-ui-font-color1": "#dddddd", "--jp-ui-font-color2": "#9a9a9a", "--jp-border-color1": "#555555",
+    "--jp-layout-color0": "#111111",
+    "--jp-layout-color1": "#1e1e1e",
+    "--jp-ui-font-color0": "#eeeeee",
+    "--jp-ui-font-color1": "#dddddd",
+    "--jp-ui-font-color2": "#9a9a9a",
+    "--jp-border-color1": "#555555",
     "--jp-border-color2": "#444444",
 }
 
@@ -33,7 +37,9 @@ def log(page, view, op=None, key=None):
 
 def wait_sets(page, view, key, n=1):
     page.wait_for_function(
-        "([i, key, n]) => harness.models[i].log.filter(e => e.op === 'set' && e.key === key).length >= n", arg=[view, key, n])
+        "([i, key, n]) => harness.models[i].log.filter(e => e.op === 'set' && e.key === key).length >= n",
+        arg=[view, key, n],
+    )
 
 
 def shown_view(page, host="host"):
@@ -41,7 +47,9 @@ def shown_view(page, host="host"):
 
 
 def use_theme(page, variables):
-    page.evaluate("vars => { for (const [k, v] of Object.entries(vars)) document.body.style.setProperty(k, v); }", variables)
+    page.evaluate(
+        "vars => { for (const [k, v] of Object.entries(vars)) document.body.style.setProperty(k, v); }", variables
+    )
 
 
 def wheel(page, screen, u, v, steps=3):
@@ -101,7 +109,9 @@ def test_linked_views_of_other_sizes_share_centre_and_zoom_and_follow_a_reset(pa
     page.mouse.dblclick(*a_screen.page_xy(0.3, -0.4))  # where the cursor is: the tooltip is beside it
     wait_sets(page, c, "view", 2)
     (a0, b0, a1, b1), (c0, d0, c1, d1) = shown_view(page, "host"), shown_view(page, "host2")
-    np.testing.assert_allclose([(c0 + c1) / 2, (c1 - c0) / widths[1]], [(a0 + a1) / 2, (a1 - a0) / widths[0]], rtol=1e-9)
+    np.testing.assert_allclose(
+        [(c0 + c1) / 2, (c1 - c0) / widths[1]], [(a0 + a1) / 2, (a1 - a0) / widths[0]], rtol=1e-9
+    )
     assert log(page, a, "set", "view")[-1]["value"] is None
 
 
@@ -197,7 +207,7 @@ DISTANCE = [0.0123, 0.5, 2.25, 1e-5, 0.3]
 
 
 def rgb(color):
-    return [int(color[k:k + 2], 16) for k in (1, 3, 5)]
+    return [int(color[k : k + 2], 16) for k in (1, 3, 5)]
 
 
 def points_trait(frame=1):
@@ -311,7 +321,9 @@ def test_clicking_a_pinned_data_point_again_closes_its_menu_and_new_data_keeps_i
 
 def test_data_menu_in_the_dark_theme(page):
     use_theme(page, DARK)
-    screen, _ = mount_data(page, anchor_images=anchor_images_trait(solid_images([[230, 80, 80], [80, 200, 80], [80, 80, 230]])))
+    screen, _ = mount_data(
+        page, anchor_images=anchor_images_trait(solid_images([[230, 80, 80], [80, 200, 80], [80, 80, 230]]))
+    )
     page.evaluate(RESPONDER)
     page.mouse.click(*screen.page_xy(*POINTS[1]))
     page.locator("#host .scw-tt-sample-image canvas").wait_for()
@@ -344,10 +356,13 @@ def test_anchor_thumbnails_are_drawn_beside_their_handles(page, theme):
     for (u, v), colour in zip(anchors, THUMB_COLOURS):
         assert thumb_pixels(page, colour) == 40 * 27, "whole, inside the canvas, not covered"
         x, y = screen.local(u, v)
-        near = page.evaluate("""([x, y, colour]) => { let n = 0;
+        near = page.evaluate(
+            """([x, y, colour]) => { let n = 0;
             for (let dy = -45; dy <= 45; dy += 3) for (let dx = -70; dx <= 70; dx += 3) {
               const p = harness.overlayPixel(x + dx, y + dy); if (p[0] === colour[0] && p[1] === colour[1] && p[2] === colour[2]) n++; }
-            return n; }""", [x, y, colour])
+            return n; }""",
+            [x, y, colour],
+        )
         assert near > 80, "beside its own handle"
         # the handle itself stays visible (its centre dot is the foreground colour)
         assert page.evaluate("([x, y]) => harness.overlayPixel(x, y)", [x, y])[:3] != colour

@@ -8,8 +8,8 @@ from conftest import Screen, screenshot
 from scenes import grid_partition, to_page, widget_state
 
 from splinecam_widget.colors import class_palette, region_colors
-from splinecam_widget.encoding import encode_style
 from splinecam_widget.engine.class_cells import class_cells
+from splinecam_widget.widget._wire import encode_style
 
 VIEW = [-1.2, -1.2, 1.2, 1.2]
 
@@ -127,7 +127,9 @@ def test_hidpi_canvas_has_device_resolution(browser, server):
     p = grid_partition(n=4)
     state, coloring = widget_state(p, "class", view=VIEW)
     page.evaluate("s => harness.mount(s)", state)
-    size = page.evaluate("(() => { const c = document.querySelector('#host canvas.scw-base'); return [c.width, c.clientWidth, c.height, c.clientHeight]; })()")
+    size = page.evaluate(
+        "(() => { const c = document.querySelector('#host canvas.scw-base'); return [c.width, c.clientWidth, c.height, c.clientHeight]; })()"
+    )
     assert size[0] == 2 * size[1] and size[2] == 2 * size[3]
     screen = Screen(page, VIEW)
     u, v = p.centroids[5]
@@ -144,7 +146,9 @@ def test_resizing_the_cell_resizes_the_canvas(page):
 
 def test_dark_theme_from_jupyter_css_variables(page):
     p = grid_partition(n=4)
-    page.evaluate("document.body.style.setProperty('--jp-layout-color0', '#111111'); document.body.style.setProperty('--jp-ui-font-color0', '#eeeeee')")
+    page.evaluate(
+        "document.body.style.setProperty('--jp-layout-color0', '#111111'); document.body.style.setProperty('--jp-ui-font-color0', '#eeeeee')"
+    )
     screen, _ = mount(page, p)
     assert screen.pixel(-1.15, 1.15)[:3] == [17, 17, 17]
     screenshot(page, "grid_dark")
@@ -158,20 +162,29 @@ def test_real_partition_pixels_show_the_region_that_contains_them(page):
     from splinecam_widget import Slice, partition
 
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(2, 32), torch.nn.ReLU(), torch.nn.Linear(32, 32), torch.nn.ReLU(),
-                                torch.nn.Linear(32, 3)).eval()
+    model = torch.nn.Sequential(
+        torch.nn.Linear(2, 32), torch.nn.ReLU(), torch.nn.Linear(32, 32), torch.nn.ReLU(), torch.nn.Linear(32, 3)
+    ).eval()
     plane = Slice.from_anchors(np.array([[-1.0, -1.0], [1.0, -1.0], [0.0, 1.0]]))
     p = partition(model, plane)
-    view = [float(plane.domain[:, 0].min()), float(plane.domain[:, 1].min()),
-            float(plane.domain[:, 0].max()), float(plane.domain[:, 1].max())]
+    view = [
+        float(plane.domain[:, 0].min()),
+        float(plane.domain[:, 1].min()),
+        float(plane.domain[:, 0].max()),
+        float(plane.domain[:, 1].max()),
+    ]
     state, coloring = widget_state(p, "pattern", view=view, anchors=plane.anchors_2d.tolist())
     page.evaluate("s => harness.mount(s)", state)
     screen = Screen(page, view)
     screenshot(page, "real_mlp_pattern")
     rng = np.random.default_rng(1)
     xy = np.stack([rng.integers(0, int(screen.width), 400), rng.integers(0, int(screen.height), 400)], axis=1) + 0.5
-    to_plane = lambda q: np.stack([screen.cu + (q[:, 0] - screen.width / 2) / screen.scale,  # noqa: E731
-                                   screen.cv - (q[:, 1] - screen.height / 2) / screen.scale], axis=1)
+
+    def to_plane(q):
+        u = screen.cu + (q[:, 0] - screen.width / 2) / screen.scale
+        v = screen.cv - (q[:, 1] - screen.height / 2) / screen.scale
+        return np.stack([u, v], axis=1)
+
     uv = to_plane(xy)
     regions = p.region_at(uv)
     near = np.zeros(len(xy), bool)

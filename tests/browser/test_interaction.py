@@ -32,7 +32,9 @@ def test_hover_shows_the_region_under_the_cursor_with_its_affine_map(page):
     values = p.affine[r, :, :2] @ [u, v] + p.affine[r, :, 2]
     assert f"region {r}" in text
     assert f"class {int(np.argmax(values))}" in text
-    rows = page.eval_on_selector_all("#host .scw-tt-affine tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    rows = page.eval_on_selector_all(
+        "#host .scw-tt-affine tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+    )
     assert rows[0] == ["k", "∂/∂u", "∂/∂v", "offset", "here"]
     for k, row in enumerate(rows[1:]):
         a, b, c = p.affine[r, k]
@@ -48,7 +50,9 @@ def test_many_outputs_show_the_top_rows_at_the_cursor(page):
     u, v = p.centroids[0] + [0.2, 0.1]
     page.mouse.move(*screen.page_xy(u, v))
     page.locator("#host .scw-tooltip").wait_for(state="visible")
-    rows = page.eval_on_selector_all("#host .scw-tt-affine tr", "rows => rows.slice(1).map(r => Number(r.cells[0].textContent))")
+    rows = page.eval_on_selector_all(
+        "#host .scw-tt-affine tr", "rows => rows.slice(1).map(r => Number(r.cells[0].textContent))"
+    )
     values = p.affine[0, :, :2] @ [u, v] + p.affine[0, :, 2]
     assert rows == list(np.argsort(-values)[:8])
     assert "top 8 of 12 outputs" in page.locator("#host .scw-tooltip").inner_text()
@@ -145,7 +149,9 @@ def test_errors_and_budget_are_shown_in_the_widget(page):
 def test_progress_is_visible_while_computing(page):
     p = grid_partition(n=4)
     mount(page, p)
-    page.evaluate("harness.kernelSet({status: {state: 'computing', message: '', layer: 0, n_layers: 3, n_regions: 10}})")
+    page.evaluate(
+        "harness.kernelSet({status: {state: 'computing', message: '', layer: 0, n_layers: 3, n_regions: 10}})"
+    )
     assert "computing layer 1 of 3" in page.locator("#host .scw-status").inner_text()
     assert page.evaluate("document.querySelector('#host .scw-progress').style.width") == "33%"
 

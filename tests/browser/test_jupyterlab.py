@@ -30,9 +30,12 @@ def notebook(browser, lab):
 def test_drag_an_anchor_and_hover_a_region_in_jupyterlab(notebook):
     page, run = notebook
     view = [-2.0, -2.0, 2.0, 2.0]
-    state = json.loads(run(
-        f"import json\nw.view = {view}\nw.wait()\n"
-        "print(json.dumps({'seq': w.geometry['seq'], 'anchors_2d': w.anchors_2d}))"))
+    state = json.loads(
+        run(
+            f"import json\nw.view = {view}\nw.wait()\n"
+            "print(json.dumps({'seq': w.geometry['seq'], 'anchors_2d': w.anchors_2d}))"
+        )
+    )
     wait_drawn(page, state["seq"])
     page.locator(f"{OUTPUT} .scw").first.scroll_into_view_if_needed()
     screen = Screen(page, view, host=OUTPUT)
@@ -46,12 +49,14 @@ def test_drag_an_anchor_and_hover_a_region_in_jupyterlab(notebook):
     for k in range(1, 11):
         page.mouse.move(*screen.page_xy(*(start + (target - start) * k / 10)))
     page.mouse.up()
-    code = ("w.wait()\n"
-            "from splinecam_widget import partition\n"
-            "print(json.dumps({'seq': w.geometry['seq'], 'anchors_2d': w.anchors_2d,\n"
-            "  'anchors': w.anchors.tolist(), 'n_regions': w.partition.n_regions,\n"
-            "  'direct': partition(w.model, w.partition.slice).n_regions,\n"
-            "  'slice_anchors': w.partition.slice.anchors_2d.tolist()}))")
+    code = (
+        "w.wait()\n"
+        "from splinecam_widget import partition\n"
+        "print(json.dumps({'seq': w.geometry['seq'], 'anchors_2d': w.anchors_2d,\n"
+        "  'anchors': w.anchors.tolist(), 'n_regions': w.partition.n_regions,\n"
+        "  'direct': partition(w.model, w.partition.slice).n_regions,\n"
+        "  'slice_anchors': w.partition.slice.anchors_2d.tolist()}))"
+    )
     deadline = time.monotonic() + 30
     while True:
         after = json.loads(run(code))

@@ -69,7 +69,8 @@ def wait_all_drawn(page, seqs):
     page.wait_for_function(
         f"() => {{ const v = [...document.querySelectorAll('{OUTPUT} .scw')].map(e => e.dataset.drawnSeq);"
         f" return JSON.stringify(v) === '{json.dumps([str(s) for s in seqs], separators=(',', ':'))}'; }}",
-        timeout=30_000)
+        timeout=30_000,
+    )
 
 
 @pytest.fixture
@@ -83,7 +84,9 @@ def comparison(browser, lab):
 def test_zoom_one_view_all_follow_then_use_a_data_point_as_anchor(comparison):
     page, run = comparison
     view = [-2.5, -2.5, 2.5, 2.5]
-    seqs = json.loads(run(f"cmp.view = {view}\ncmp.wait()\nprint(json.dumps([w.geometry['seq'] for w in cmp.widgets]))"))
+    seqs = json.loads(
+        run(f"cmp.view = {view}\ncmp.wait()\nprint(json.dumps([w.geometry['seq'] for w in cmp.widgets]))")
+    )
     wait_all_drawn(page, seqs)
     page.locator(f"{OUTPUT} .scw").first.scroll_into_view_if_needed()
     screens = [Screen(page, view, host=OUTPUT, index=i) for i in range(2)]
@@ -94,10 +97,12 @@ def test_zoom_one_view_all_follow_then_use_a_data_point_as_anchor(comparison):
     # zoom the first view with the wheel: the second follows, and each recomputes its own partition there
     page.mouse.move(*screens[0].page_xy(0.3, 0.2))
     page.mouse.wheel(0, -400)
-    code = ("[w.wait() for w in cmp.widgets]\n"
-            "print(json.dumps({'views': [w.view for w in cmp.widgets],"
-            " 'domains': [w.partition.slice.domain.tolist() for w in cmp.widgets],"
-            " 'seqs': [w.geometry['seq'] for w in cmp.widgets]}))")
+    code = (
+        "[w.wait() for w in cmp.widgets]\n"
+        "print(json.dumps({'views': [w.view for w in cmp.widgets],"
+        " 'domains': [w.partition.slice.domain.tolist() for w in cmp.widgets],"
+        " 'seqs': [w.geometry['seq'] for w in cmp.widgets]}))"
+    )
     after = poll(run, code, lambda r: all(v != view for v in r["views"]))
     zoomed = np.array(after["views"])
     assert np.all(zoomed[:, 2] - zoomed[:, 0] < 4.0), after["views"]  # zoomed in, both
@@ -110,8 +115,12 @@ def test_zoom_one_view_all_follow_then_use_a_data_point_as_anchor(comparison):
 
     # a data point well inside the zoomed window, away from the other points and the anchors
     rect = zoomed[0]
-    info = json.loads(run("p = cmp.widgets[1].partition\n"
-                          "print(json.dumps({'uv': p.slice.to_plane(X).tolist(), 'anchors': cmp.widgets[1].anchors_2d}))"))
+    info = json.loads(
+        run(
+            "p = cmp.widgets[1].partition\n"
+            "print(json.dumps({'uv': p.slice.to_plane(X).tolist(), 'anchors': cmp.widgets[1].anchors_2d}))"
+        )
+    )
     uv, taken = np.array(info["uv"]), np.array(info["anchors"])
     centre, half = (rect[:2] + rect[2:]) / 2, (rect[2:] - rect[:2]) / 2
     inside = np.all(np.abs(uv - centre) < 0.7 * half, axis=1)
@@ -127,10 +136,12 @@ def test_zoom_one_view_all_follow_then_use_a_data_point_as_anchor(comparison):
     assert f"sample {row}" in page.locator(f"{OUTPUT} .scw-tooltip").nth(1).inner_text()
     screenshot(page, "jupyterlab_compare_menu", selector=f"{OUTPUT} .scw >> nth=1")
     button.click()
-    code = ("[w.wait() for w in cmp.widgets]\n"
-            "print(json.dumps({'anchors': [w.anchors.tolist() for w in cmp.widgets],"
-            " 'n': [w.partition.n_regions for w in cmp.widgets],"
-            " 'direct': [partition(w.model, w.partition.slice).n_regions for w in cmp.widgets]}))")
+    code = (
+        "[w.wait() for w in cmp.widgets]\n"
+        "print(json.dumps({'anchors': [w.anchors.tolist() for w in cmp.widgets],"
+        " 'n': [w.partition.n_regions for w in cmp.widgets],"
+        " 'direct': [partition(w.model, w.partition.slice).n_regions for w in cmp.widgets]}))"
+    )
     want = np.array(json.loads(run(f"print(json.dumps(X[{row}].tolist()))")))
     result = poll(run, code, lambda r: all(np.allclose(a[1], want) for a in r["anchors"]))
     for anchors in result["anchors"]:
@@ -151,8 +162,10 @@ def test_the_checkpoint_slider_switches_networks_in_the_kernel(slider_widget):
     slider = page.locator(f"{OUTPUT} .scw input[type=range]")
     slider.scroll_into_view_if_needed()
     assert "early · 1 / 3" in page.locator(f"{OUTPUT} .scw").inner_text()
-    code = ("w.wait()\nprint(json.dumps({'checkpoint': w.checkpoint, 'n': w.partition.n_regions, 'seq': w.geometry['seq'],"
-            " 'direct': partition(mlp([4, 16, 16, 3], w.checkpoint), w.partition.slice).n_regions}))")
+    code = (
+        "w.wait()\nprint(json.dumps({'checkpoint': w.checkpoint, 'n': w.partition.n_regions, 'seq': w.geometry['seq'],"
+        " 'direct': partition(mlp([4, 16, 16, 3], w.checkpoint), w.partition.slice).n_regions}))"
+    )
     # keyboard: two steps right
     slider.focus()
     page.keyboard.press("ArrowRight")

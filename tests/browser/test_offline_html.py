@@ -83,8 +83,7 @@ def test_saved_page_draws_the_partition_and_hovers_offline(browser, widget, tmp_
         base = page.locator(f"{HOST} canvas.scw-base")
         picture = np.asarray(Image.open(io.BytesIO(base.screenshot())).convert("RGB"))
         fills = region_colors(p, "class").fill
-        keep_off = np.concatenate([p.slice.anchors_2d, p.boundary.reshape(-1, 2),
-                                   p.boundary.mean(axis=1)])
+        keep_off = np.concatenate([p.slice.anchors_2d, p.boundary.reshape(-1, 2), p.boundary.mean(axis=1)])
         regions = open_regions(p, keep_off)
         assert regions
         for r in regions:  # the geometry (binary buffers, base64 in the page) arrived and is painted
@@ -100,7 +99,9 @@ def test_saved_page_draws_the_partition_and_hovers_offline(browser, widget, tmp_
         values = p.affine[r, :, :2] @ [u, v] + p.affine[r, :, 2]
         assert f"region {r}" in tip_text
         assert f"class {int(np.argmax(values))}" in tip_text
-        rows = page.eval_on_selector_all(f"{HOST} .scw-tt-affine tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+        rows = page.eval_on_selector_all(
+            f"{HOST} .scw-tt-affine tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+        )
         assert len(rows) == 1 + p.n_outputs
         for k, row in enumerate(rows[1:]):
             a, b, c = p.affine[r, k]
