@@ -5,40 +5,50 @@ Examples
 splinecam-widget render -o moons.png                       # the built-in two-moons demo
 splinecam-widget render --model mypkg.nets:classifier --anchors three.npy --color-by class -o slice.svg
 splinecam-widget render --model net.pt --anchors three.npy -o slice.geojson
+
+Model files are read without running code from them: ``torch.save(model, path)`` of
+torch.nn layers loads as is; a file naming other classes, or a TorchScript file, is
+refused unless you pass --trust-model-file.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import os
 import sys
 import time
 
 import numpy as np
-import torch
 from torch import nn
 
 from .colors import MODES
 from .engine.compute import LayerProgress, partition
 from .errors import SplineCamError
+from .export.png import picture_frame
+from .files import load_array, load_model_file
 from .slice import DOMAIN_KINDS, Slice
 
 FORMATS = (".png", ".svg", ".html", ".npz", ".geojson")
+MAX_WIDTH = 20_000
+"""Widest picture, in pixels (SVG and HTML too: browsers struggle beyond)."""
 
 
-def load_model(spec: str) -> nn.Module:
-    """A model from ``package.module:attr`` (a module, or a callable returning one) or a file.
+def load_model(spec: str, trust: bool = False) -> nn.Module:
+    """A model from a file, or from ``package.module:attr`` (a module, or a callable returning one).
 
-    Files may hold a pickled module (``torch.save(model, path)``) or a TorchScript
-    module whose layers are ``torch.nn`` layers (``torch.jit.script(model).save(path)``).
+    Files are read without running code from them (see :mod:`splinecam_widget.files`):
+    ``torch.save(model, path)`` of ``torch.nn`` layers works as is; other pickled classes
+    and TorchScript files need ``trust``.  Like ``python -m``, the current directory is on
+    the import path, so ``mymodule:net`` finds ``./mymodule.py``.
     """
     if os.path.exists(spec):
-        return load_model_file(spec)
+        return load_model_file(spec, "--model", trust)
     if ":" not in spec:
         raise SplineCamError(f"--model {spec!r}: no such file, and not of the form package.module:attribute")
     module_name, _, attribute = spec.partition(":")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         target = importlib.import_module(module_name)
     except ImportError as exc:
@@ -53,47 +63,17 @@ def load_model(spec: str) -> nn.Module:
     return model
 
 
-def load_model_file(path: str) -> nn.Module:
-    """Read a pickled module or a TorchScript module from ``path``."""
-    try:
-        scripted = torch.jit.load(path, map_location="cpu")
-    except (RuntimeError, ValueError):
-        scripted = None
-    if scripted is not None:
-        return unscript(scripted)
-    try:
-        model = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # torch.load raises many kinds for a file it cannot read
-        raise SplineCamError(f"--model {path!r}: not a saved torch model ({type(exc).__name__}: {exc})") from None
-    if not isinstance(model, nn.Module):
-        raise SplineCamError(
-            f"--model {path!r} holds a {type(model).__name__}; save the module itself with torch.save(model, path)"
-        )
-    return model
-
-
-def unscript(scripted) -> nn.Module:
-    """Rebuild ``torch.nn`` layers from a TorchScript module (their constructor arguments are attributes)."""
-    name = scripted.original_name
-    if name == "Sequential":
-        return nn.Sequential(*[unscript(child) for child in scripted.children()]).train(scripted.training)
-    cls = getattr(nn, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-        raise SplineCamError(
-            f"the TorchScript file holds a {name}, which is not a torch.nn layer; save the module with "
-            "torch.save(model, path) or pass --model package.module:attribute"
-        )
-    arguments = {}
-    for parameter in list(inspect.signature(cls.__init__).parameters)[1:]:
-        if parameter == "bias" and hasattr(scripted, "bias"):
-            arguments["bias"] = scripted.bias is not None
-        elif parameter in ("device", "dtype"):
-            continue
-        elif hasattr(scripted, parameter):
-            arguments[parameter] = getattr(scripted, parameter)
-    layer = cls(**arguments)
-    layer.load_state_dict(scripted.state_dict())
-    return layer.train(scripted.training)
+def check_output(path: str) -> str:
+    """The output's suffix, after checking it and that its folder exists and is writable (before any work)."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in FORMATS:
+        raise SplineCamError(f"--output {path!r}: the suffix must be one of {', '.join(FORMATS)}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise SplineCamError(f"--output {path!r}: the folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise SplineCamError(f"--output {path!r}: the folder {folder!r} is not writable")
+    return suffix
 
 
 def write(result, path: str, color_by: str, width: int, scale: float) -> None:
@@ -101,7 +81,7 @@ def write(result, path: str, color_by: str, width: int, scale: float) -> None:
     from .export import save_bokeh_html, save_geojson, save_svg
     from .export.png import save_png
 
-    suffix = os.path.splitext(path)[1].lower()
+    suffix = check_output(path)
     if suffix == ".png":
         save_png(result, path, color_by=color_by, width=width, scale=scale)
     elif suffix == ".svg":
@@ -112,12 +92,15 @@ def write(result, path: str, color_by: str, width: int, scale: float) -> None:
         result.to_npz(path)
     elif suffix == ".geojson":
         save_geojson(result, path)
-    else:
-        raise SplineCamError(f"--output {path!r}: the suffix must be one of {', '.join(FORMATS)}")
 
 
 def render(args) -> None:
     """The ``render`` command."""
+    suffix = check_output(args.output)
+    if isinstance(args.width, int) and not 1 <= args.width <= MAX_WIDTH:
+        raise SplineCamError(f"--width must be between 1 and {MAX_WIDTH:,} pixels, got {args.width}")
+    if not (np.isfinite(args.scale) and args.scale > 0):
+        raise SplineCamError(f"--scale must be a positive number, got {args.scale}")
     if args.model is None:
         from .demo import demo_anchors, two_moons_mlp
 
@@ -129,8 +112,10 @@ def render(args) -> None:
             raise SplineCamError(
                 "--model needs --anchors: an .npy file holding three model inputs, shape (3, *input_shape)"
             )
-        model, anchors = load_model(args.model), load_anchors(args.anchors)
+        model, anchors = load_model(args.model, args.trust_model_file), load_anchors(args.anchors)
     plane = Slice.from_anchors(anchors, domain=args.domain, margin=args.margin)
+    if suffix == ".png":
+        picture_frame(plane.domain, args.width, args.scale)  # refuse a picture too large before computing
     start = time.perf_counter()
 
     def progress(event: LayerProgress) -> None:
@@ -152,11 +137,8 @@ def render(args) -> None:
 
 
 def load_anchors(path: str) -> np.ndarray:
-    """Three model inputs from an ``.npy`` file."""
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise SplineCamError(f"--anchors {path!r}: cannot read an .npy array ({exc})") from None
+    """Three model inputs from an ``.npy`` file (never unpickled)."""
+    return load_array(path, "--anchors")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -186,16 +168,24 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--width", type=int, default=800, help="picture width in pixels")
     command.add_argument("--scale", type=float, default=1.0, help="PNG resolution multiplier")
     command.add_argument("-o", "--output", default="splinecam.png", help=f"output file: {', '.join(FORMATS)}")
+    command.add_argument(
+        "--trust-model-file",
+        action="store_true",
+        help="read --model with full pickle (or TorchScript): runs code from the file; only for files you trust",
+    )
     return main_parser
 
 
 def main(argv=None) -> int:
-    """Entry point of the ``splinecam-widget`` command."""
+    """Entry point of the ``splinecam-widget`` command: 0 on success, 2 with one line on stderr on error."""
     args = parser().parse_args(argv)
     try:
         render(args)
     except SplineCamError as exc:
         print(f"splinecam-widget: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the output could not be written (disk full, permissions changed meanwhile, ...)
+        print(f"splinecam-widget: error: cannot write {args.output!r}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -64,6 +64,7 @@ def test_torchscript_model_to_geojson(saved):
     torch.jit.script(model).save(str(tmp_path / "scripted.pt"))
     run = cli(
         "render",
+        "--trust-model-file",
         "--model",
         tmp_path / "scripted.pt",
         "--anchors",
@@ -109,7 +110,7 @@ def test_model_from_a_python_module(saved):
         (["--model", "missing.pt", "--anchors", "a.npy"], "no such file, and not of the form package.module:attribute"),
         (["--model", "math:pi", "--anchors", "{anchors}"], "is a float, not a torch.nn.Module"),
         (["--model", "no_such_package:net", "--anchors", "{anchors}"], "cannot import 'no_such_package'"),
-        (["--model", "{garbage}", "--anchors", "{anchors}"], "not a saved torch model"),
+        (["--model", "{garbage}", "--anchors", "{anchors}"], "not a saved torch file"),
         (["--anchors", "{garbage}"], "cannot read an .npy array"),
         (["--anchors", "{bad_anchors}"], r"anchors must have shape \(3, \*input_shape\)"),
         (["-o", "out.bmp"], "the suffix must be one of"),

@@ -8,7 +8,11 @@ import zlib
 import numpy as np
 
 from ..colors import class_palette, classes_at, region_colors
+from ..errors import SplineCamError
 from .frame import Frame
+
+MAX_PIXELS = 40_000_000
+"""Pixels of the largest picture: every pixel is located exactly (about 40 bytes each while rendering)."""
 
 BACKGROUND = (255, 255, 255)
 EDGE = np.array([51, 51, 51], dtype=np.float64)
@@ -44,6 +48,32 @@ def stamp_segments(image: np.ndarray, starts: np.ndarray, ends: np.ndarray, radi
         image[ys[inside], xs[inside]] = color
 
 
+def picture_frame(domain, width, scale) -> Frame:
+    """The frame of a PNG ``width * scale`` pixels wide around ``domain``, after checking its size.
+
+    Raises
+    ------
+    SplineCamError
+        If ``width`` is not a positive integer, ``scale`` not a positive number, or the
+        picture would have more than :data:`MAX_PIXELS` pixels.
+    """
+    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+        raise SplineCamError(f"width must be a positive integer (pixels), got {width!r}")
+    real = isinstance(scale, (int, float, np.number)) and not isinstance(scale, bool)
+    if not (real and np.isfinite(scale) and scale > 0):
+        raise SplineCamError(f"scale must be a positive number, got {scale!r}")
+    if width * scale > MAX_PIXELS:
+        raise SplineCamError(f"width x scale = {width * scale:.3g} pixels wide is more than a picture can hold")
+    frame = Frame.around(np.asarray(domain, dtype=np.float64), width * scale)
+    pixels = frame.width * frame.height
+    if pixels > MAX_PIXELS:
+        raise SplineCamError(
+            f"a picture of {frame.width:,} x {frame.height:,} pixels would need about {pixels * 40 / 2**30:.1f} GiB "
+            f"to locate every pixel exactly; the limit is {MAX_PIXELS / 1e6:.0f} million pixels: lower width or scale"
+        )
+    return frame
+
+
 def render_partition(
     partition,
     color_by: str = "slope",
@@ -63,7 +93,7 @@ def render_partition(
     the colour bar of the ``"slope"`` and ``"output"`` modes (see
     :func:`~splinecam_widget.colors.region_colors`).
     """
-    frame = Frame.around(partition.slice.domain, width * scale)
+    frame = picture_frame(partition.slice.domain, width, scale)
     pixels_wide, pixels_high = frame.width, frame.height
     grid = frame.pixel_centres()
     region = partition.region_at(grid).reshape(pixels_high, pixels_wide)

@@ -1,17 +1,20 @@
 """A sequence of network checkpoints shown one at a time (the widget's checkpoint slider).
 
-Checkpoints are modules, or state dicts loaded into a private copy of one model:
+Checkpoints are modules, state dicts loaded into a private copy of one model, or files
+holding either (read without running code from them, see :mod:`splinecam_widget.files`):
 the user's model and state dicts are never modified.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Mapping, Sequence
 
 import torch
 
 from ..errors import SplineCamError
+from ..files import load_checkpoint_file
 
 
 class Checkpoints:
@@ -19,8 +22,9 @@ class Checkpoints:
 
     Parameters
     ----------
-    checkpoints : sequence of torch.nn.Module or state dicts
-        The networks in order (e.g. one per epoch).  State dicts need ``model``.
+    checkpoints : sequence of torch.nn.Module, state dicts or file paths
+        The networks in order (e.g. one per epoch).  State dicts need ``model``; files
+        saved with ``torch.save`` hold a module or a state dict.
     model : torch.nn.Module, optional
         The architecture the state dicts are loaded into (a private copy of it).
     labels : sequence of str, optional
@@ -32,7 +36,10 @@ class Checkpoints:
             raise SplineCamError("checkpoints must be a list of modules or state dicts (one per checkpoint)")
         if len(checkpoints) == 0:
             raise SplineCamError("checkpoints is empty: pass at least one module or state dict")
-        self._items = list(checkpoints)
+        self._items = [
+            load_checkpoint_file(item, f"checkpoint {i}") if isinstance(item, (str, os.PathLike)) else item
+            for i, item in enumerate(checkpoints)
+        ]
         self._template = model
         for i, item in enumerate(self._items):
             if isinstance(item, Mapping):

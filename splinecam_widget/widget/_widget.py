@@ -98,10 +98,11 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
         Height of the canvas in CSS pixels.
     anchor_labels : sequence of str, optional
         Labels of the three anchor handles.
-    checkpoints : sequence of torch.nn.Module or state dicts, optional
+    checkpoints : sequence of torch.nn.Module, state dicts or paths, optional
         Networks to step through with a slider (e.g. one per epoch); state dicts are
         loaded into a private copy of ``model`` (which may be None when every
-        checkpoint is a module).  Colours in the ``"pattern"`` mode are keyed on
+        checkpoint is a module); paths to ``torch.save`` files of either are read
+        without running code from them.  Colours in the ``"pattern"`` mode are keyed on
         activation patterns, so they stay put between checkpoints.
     checkpoint_labels : sequence of str, optional
         Slider labels, one per checkpoint.

@@ -1,0 +1,157 @@
+"""Files users give us (models, checkpoints, arrays), loaded without running code from them.
+
+A pickled file can name any Python function to call while it is read, so
+``torch.load(..., weights_only=False)`` runs whatever a crafted file asks.  Here every
+file is read with ``weights_only=True``: tensors, state dicts and containers, plus the
+``torch.nn`` layer classes (and :class:`~splinecam_widget.PiecewiseLinear`) needed to
+rebuild an honest ``torch.save(model)`` of standard layers.  Anything else is refused
+with an error that names what the file asks for, unless the caller explicitly trusts the
+file (``trust=True``; on the command line ``--trust-model-file``).  TorchScript files
+hold code that torch runs while loading them, so they too need trust.  Arrays come from
+``.npy`` files read with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import pickle
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import SplineCamError
+from .network.piecewise import PiecewiseLinear
+
+TRUST_HINT = "if you trust this file, load it with trust=True (command line: --trust-model-file)"
+
+
+@functools.cache
+def safe_classes() -> tuple[type, ...]:
+    """The classes a model file may name: torch.nn's layers and containers, and PiecewiseLinear."""
+    layers = {c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, nn.Module)}
+    return (*sorted(layers, key=lambda c: c.__name__), PiecewiseLinear)
+
+
+def _check_readable(path, what: str) -> Path:
+    path = Path(os.fspath(path))
+    if not path.is_file():
+        raise SplineCamError(f"{what} {str(path)!r}: no such file")
+    return path
+
+
+def is_torchscript(path) -> bool:
+    """True for a TorchScript archive (a zip holding compiled code)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.endswith("/constants.pkl") or "/code/" in name for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _refusal(path: Path, what: str) -> SplineCamError:
+    try:
+        asked = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
+    except Exception:  # noqa: BLE001 - only for the message; an unreadable file is named below
+        asked = []
+    allowed = {f"{c.__module__}.{c.__qualname__}" for c in safe_classes()}
+    asked = [name for name in asked if name not in allowed]
+    named = f"it asks to call or build {', '.join(asked[:4])}{', ...' if len(asked) > 4 else ''}, " if asked else ""
+    return SplineCamError(
+        f"{what} {str(path)!r}: refused: {named}which is not a torch.nn layer; reading it would run code the "
+        f"file chooses; {TRUST_HINT}"
+    )
+
+
+def load_torch_file(path, what: str = "file", trust: bool = False):
+    """The object saved in ``path`` by ``torch.save``: a module, a state dict or tensors.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    what : str
+        How error messages name the file (``"--model"``, ``"checkpoint 3"``).
+    trust : bool
+        Read the file with ``weights_only=False`` (and TorchScript files with
+        ``torch.jit.load``): only for files whose author you trust.
+
+    Raises
+    ------
+    SplineCamError
+        If the file is missing, unreadable, or would need trust that was not given.
+    """
+    path = _check_readable(path, what)
+    if is_torchscript(path):
+        if not trust:
+            raise SplineCamError(
+                f"{what} {str(path)!r}: refused: a TorchScript file holds code that torch runs while loading it; "
+                f"{TRUST_HINT}, or save the model with torch.save(model, path)"
+            )
+        try:
+            return torch.jit.load(str(path), map_location="cpu")
+        except (RuntimeError, ValueError) as exc:
+            raise SplineCamError(f"{what} {str(path)!r}: not a readable TorchScript file ({exc})") from None
+    try:
+        if trust:
+            return torch.load(path, map_location="cpu", weights_only=False)
+        with torch.serialization.safe_globals(list(safe_classes())):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if not trust and "GLOBAL" in str(exc):  # the file names a function or class outside the allowlist
+            raise _refusal(path, what) from None
+        raise SplineCamError(f"{what} {str(path)!r}: not a saved torch file ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - torch.load raises many kinds for a file it cannot read
+        raise SplineCamError(f"{what} {str(path)!r}: not a saved torch file ({type(exc).__name__}: {exc})") from None
+
+
+def load_model_file(path, what: str = "--model", trust: bool = False) -> nn.Module:
+    """A module saved with ``torch.save(model, path)`` (or, trusted, a TorchScript file).
+
+    TorchScript modules made of ``torch.nn`` layers are rebuilt as those layers.
+
+    Raises
+    ------
+    SplineCamError
+        As :func:`load_torch_file`, and when the file holds no module.
+    """
+    model = load_torch_file(path, what, trust)
+    if isinstance(model, torch.jit.ScriptModule):
+        from .network.unscript import unscript
+
+        return unscript(model)
+    if not isinstance(model, nn.Module):
+        kind = "a state dict" if isinstance(model, Mapping) else f"a {type(model).__name__}"
+        raise SplineCamError(
+            f"{what} {str(path)!r} holds {kind}, not a module; save the module with torch.save(model, path)"
+        )
+    return model
+
+
+def load_checkpoint_file(path, what: str, trust: bool = False):
+    """A checkpoint from a file: a module, or a state dict (also inside ``{"state_dict": ...}``)."""
+    item = load_torch_file(path, what, trust)
+    if isinstance(item, Mapping) and "state_dict" in item and isinstance(item["state_dict"], Mapping):
+        item = item["state_dict"]
+    if isinstance(item, torch.jit.ScriptModule):
+        from .network.unscript import unscript
+
+        item = unscript(item)
+    if not isinstance(item, (nn.Module, Mapping)):
+        raise SplineCamError(f"{what} {str(path)!r} holds a {type(item).__name__}, not a module or a state dict")
+    return item
+
+
+def load_array(path, what: str = "file") -> np.ndarray:
+    """A numeric array from an ``.npy`` file (never unpickled)."""
+    path = _check_readable(path, what)
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise SplineCamError(f"{what} {str(path)!r}: cannot read an .npy array ({exc})") from None
+    if not isinstance(array, np.ndarray):
+        raise SplineCamError(f"{what} {str(path)!r}: holds several arrays (.npz); save one array with np.save")
+    return array
