@@ -59,8 +59,15 @@ def test_a_crafted_model_file_is_refused_and_runs_nothing(files, capsys):
 
 
 def test_honest_torch_save_of_standard_layers_loads_without_trust(files):
-    model = nn.Sequential(nn.Conv1d(1, 2, 1), nn.Flatten(), nn.Linear(4, 6), nn.BatchNorm1d(6), nn.LeakyReLU(0.1),
-                          PiecewiseLinear([0.0, 1.0], [0.0, 1.0, 0.5]), nn.Linear(6, 2)).eval()
+    model = nn.Sequential(
+        nn.Conv1d(1, 2, 1),
+        nn.Flatten(),
+        nn.Linear(4, 6),
+        nn.BatchNorm1d(6),
+        nn.LeakyReLU(0.1),
+        PiecewiseLinear([0.0, 1.0], [0.0, 1.0, 0.5]),
+        nn.Linear(6, 2),
+    ).eval()
     torch.save(model, files / "model.pt")
     loaded = load_model_file(files / "model.pt")
     x = torch.randn(5, 1, 2)
@@ -113,14 +120,17 @@ def test_unknown_suffix_is_refused_before_any_work(files, capsys):
     assert "the suffix must be one of" in error and "training the built-in demo" not in error
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--scale", "1e6"], "pixels wide is more than a picture can hold"),
-    (["--scale", "60", "--width", "800"], "the limit is 40 million pixels"),
-    (["--width", "0"], "--width must be between 1 and"),
-    (["--width", "-5"], "--width must be between 1 and"),
-    (["--scale", "0"], "--scale must be a positive number"),
-    (["--scale", "nan"], "--scale must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--scale", "1e6"], "pixels wide is more than a picture can hold"),
+        (["--scale", "60", "--width", "800"], "the limit is 40 million pixels"),
+        (["--width", "0"], "--width must be between 1 and"),
+        (["--width", "-5"], "--width must be between 1 and"),
+        (["--scale", "0"], "--scale must be a positive number"),
+        (["--scale", "nan"], "--scale must be a positive number"),
+    ],
+)
 def test_picture_sizes_are_checked_with_the_reason(files, capsys, args, message):
     assert main(["render", "-o", str(files / "x.png"), *args]) == 2
     assert message in capsys.readouterr().err
@@ -145,7 +155,12 @@ def test_module_attribute_is_found_in_the_current_directory(files):
         "    return torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1)).eval()\n"
     )
     command = shutil.which("splinecam-widget", path=os.path.dirname(sys.executable))
-    run = subprocess.run([command, "render", "--model", "mynets_here:net", "--anchors", "anchors.npy", "-o", "o.svg"],
-                         cwd=files, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [command, "render", "--model", "mynets_here:net", "--anchors", "anchors.npy", "-o", "o.svg"],
+        cwd=files,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     assert (files / "o.svg").exists()

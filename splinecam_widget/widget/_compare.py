@@ -179,6 +179,18 @@ class Comparison(ipywidgets.VBox):
         for w in self.widgets:
             w.show_data(X, y, max_distance=max_distance, max_points=max_points)
 
+    def close(self) -> None:
+        """Close every view (their threads stop, their partitions are released) and the comparison."""
+
+        def close_tree(widget) -> None:  # ipywidgets keeps every widget alive until it is closed
+            for child in getattr(widget, "children", ()):
+                close_tree(child)
+            widget.close()
+
+        for child in self.children:
+            close_tree(child)
+        super().close()
+
     def wait(self, timeout: float | None = None) -> list:
         """Block until every view has finished computing; return their partitions."""
         return [w.wait(timeout) for w in self.widgets]

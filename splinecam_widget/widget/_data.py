@@ -28,6 +28,8 @@ class DataOverlayMethods(traitlets.HasTraits):
     @traitlets.observe("anchors")
     def _anchor_pictures(self, change):
         """Thumbnails of the anchors beside their handles, when the inputs are images."""
+        if self._closed:
+            return
         anchors = change["new"]
         self._image_layout = image_layout(anchors.shape[1:], self._image_shape)
         if self._image_layout is None:

@@ -20,6 +20,7 @@ Listeners of either path: :meth:`on_new_plane` and :meth:`on_anchors_moved`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,20 @@ from ._wire import encode_geometry, encode_style, partition_shift
 from ._worker import Job, PartitionWorker
 
 BUNDLE = Path(__file__).resolve().parents[1] / "static" / "widget.js"
+
+
+def _front_end():
+    """The front-end bundle for anywidget: its text, or its path while developing.
+
+    A path would make anywidget connect every widget to a class-wide file watcher that
+    keeps it alive forever.  With ANYWIDGET_HMR=1 (front-end development) the path is
+    given, so the views reload when the bundle is rebuilt.
+    """
+    if os.environ.get("ANYWIDGET_HMR") and BUNDLE.exists():
+        return BUNDLE
+    return BUNDLE.read_text(encoding="utf-8") if BUNDLE.exists() else ""
+
+
 SINGLE_THREAD_BELOW = 20_000
 """Regions in the last partition under which the next one runs on one thread: with the browser
 busy on another core, torch's spinning worker threads would make small partitions several times slower."""
@@ -129,7 +144,7 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
         modes (None: each partition's own range); set to share a scale between widgets.
     """
 
-    _esm = BUNDLE
+    _esm = _front_end()
 
     # --- synced with the front end ---
     geometry = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
@@ -178,6 +193,7 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
         if not BUNDLE.exists():
             raise SplineCamError(f"the front-end bundle {BUNDLE} is missing: run `npm install && npm run build`")
         self._worker = PartitionWorker(self)
+        self._closed = False
         self._plane: Slice | None = None
         self._frame = 0  # id of the plane frame; the front end refits its camera when it changes
         self._seq = 0  # id of the last published computation
@@ -302,7 +318,9 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
     @traitlets.observe("anchors", "domain", "margin")
     def _new_plane(self, change):
         """Anchors set from Python (or a new domain rule): a new plane frame, the whole domain in view."""
-        if not self._ready or self.anchors is None or (change["name"] == "anchors" and self._on_plane(change["new"])):
+        if not self._ready or self._closed or self.anchors is None:
+            return
+        if change["name"] == "anchors" and self._on_plane(change["new"]):
             return
         plane = Slice.from_anchors(self.anchors, self.domain, self.margin)
         self._worker.cancel()  # nothing computed on the old plane is published from now on
@@ -320,7 +338,7 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
     def _moved_anchors(self, change):
         """Handles dragged in the front end: the same plane frame, new anchors and domain."""
         plane = self._plane
-        if plane is None or np.array_equal(change["new"], plane.anchors_2d):
+        if plane is None or self._closed or np.array_equal(change["new"], plane.anchors_2d):
             return
         anchors_2d = np.asarray(change["new"], dtype=np.float64)
         try:
@@ -358,7 +376,7 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
     def _restyle(self, change):
         with self._worker.publication():
             shown = self._shown
-            if shown is not None:
+            if shown is not None and not self._closed:
                 self.coloring = self._coloring(shown)
 
     # --- requests, and what the worker publishes ---------------------------------------------
@@ -371,6 +389,8 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
         return plane.with_domain([[u0, v0], [u1, v0], [u1, v1], [u0, v1]])
 
     def _request(self) -> None:
+        if self._closed:
+            return
         last = self._final
         threads = 1 if last is not None and last.n_regions < SINGLE_THREAD_BELOW else None
         self._worker.request(
@@ -416,6 +436,37 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
             listener(self, partition)
 
     # --- public API ------------------------------------------------------------------
+    def close(self, wait: bool = True) -> None:
+        """Close the widget: its views disappear and its worker thread stops (``wait``: joined).
+
+        Its partition, data and checkpoints are released; later changes do nothing.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._worker.close(wait=wait)
+        super().close()
+        with self._worker.publication():
+            self._shown = self._final = self._data = self._checkpoints = None
+            for listeners in (self._plane_listeners, self._moved_listeners, self._partition_listeners):
+                listeners.clear()
+            self.set_trait("geometry", None)
+            self.set_trait("coloring", None)
+            self.set_trait("data", None)
+            self.set_trait("anchor_images", None)
+
+    def __del__(self):
+        """Garbage collection closes the widget without waiting for its thread."""
+        try:
+            self.close(wait=False)
+        except Exception:  # noqa: BLE001, S110 - nothing may escape a finaliser
+            pass
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
     @property
     def partition(self):
         """The partition currently drawn (the last complete one), or None."""
