@@ -3,10 +3,16 @@
 Every error the library raises on purpose derives from :class:`SplineCamError`
 (itself a ``ValueError``), so callers can catch one class.  Messages name what
 the caller passed, what was wrong with it, and what would be accepted.
+
+It is also a ``traitlets.TraitError``: when a widget's validation refuses a value
+(set from Python or sent by a front end), traitlets then rolls the trait back
+instead of keeping the bad value.
 """
 
+from traitlets import TraitError
 
-class SplineCamError(ValueError):
+
+class SplineCamError(ValueError, TraitError):
     """Base class of every error splinecam-widget raises on purpose."""
 
 

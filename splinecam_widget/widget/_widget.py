@@ -31,7 +31,7 @@ import traitlets
 
 from ..colors import check_mode, region_colors
 from ..errors import SplineCamError
-from ..slice import Slice, as_float64_array, named_domain
+from ..slice import Slice, as_float64_array, convex_polygon, named_domain
 from ._checkpoints import Checkpoints
 from ._data import DataOverlayMethods
 from ._exports import WidgetExports
@@ -58,6 +58,14 @@ def _front_end():
 SINGLE_THREAD_BELOW = 20_000
 """Regions in the last partition under which the next one runs on one thread: with the browser
 busy on another core, torch's spinning worker threads would make small partitions several times slower."""
+
+
+def _floats(value) -> np.ndarray | None:
+    """``value`` as a float64 array, or None when it is not numeric (ragged lists, strings, ...)."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
 
 
 def _check_domain(domain):
@@ -292,8 +300,8 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
 
     @traitlets.validate("anchors_2d")
     def _valid_anchors_2d(self, proposal):
-        value = np.asarray(proposal["value"], dtype=np.float64)
-        if value.shape != (3, 2) or not np.all(np.isfinite(value)):
+        value = _floats(proposal["value"])
+        if value is None or value.shape != (3, 2) or not np.all(np.isfinite(value)):
             raise SplineCamError(f"anchors_2d must be three finite (u, v) pairs, got {proposal['value']!r}")
         return value.tolist()
 
@@ -302,12 +310,26 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
         view = proposal["value"]
         if view is None:
             return None
-        u0, v0, u1, v1 = np.asarray(view, dtype=np.float64).reshape(4)
-        if not (np.all(np.isfinite([u0, v0, u1, v1])) and u1 > u0 and v1 > v0):
-            raise SplineCamError(
-                f"view must be a finite rectangle [u0, v0, u1, v1] with u0 < u1 and v0 < v1, got {view!r}"
-            )
-        return [float(u0), float(v0), float(u1), float(v1)]
+        corners = _floats(view)
+        if corners is None or corners.shape != (4,) or not np.all(np.isfinite(corners)):
+            raise SplineCamError(f"view must be four finite numbers [u0, v0, u1, v1], got {view!r}")
+        u0, v0, u1, v1 = (float(x) for x in corners)
+        if not (u1 > u0 and v1 > v0):
+            raise SplineCamError(f"view must be a rectangle [u0, v0, u1, v1] with u0 < u1 and v0 < v1, got {view!r}")
+        convex_polygon([[u0, v0], [u1, v0], [u1, v1], [u0, v1]], "view")  # refuses windows too small to hold area
+        return [u0, v0, u1, v1]
+
+    def set_state(self, sync_data):
+        """Apply a state update from a front end; a refused value is rolled back and shown, not raised.
+
+        traitlets has already restored the traits when the validation error arrives here;
+        the front end is sent the restored values so that it shows them too.
+        """
+        try:
+            super().set_state(sync_data)
+        except traitlets.TraitError as exc:
+            self.publish_error(None, str(exc), "error")
+            self.send_state([name for name in sync_data if name in self.keys])
 
     # --- the two ways the anchors move ----------------------------------------------------
     def _on_plane(self, anchors) -> bool:
@@ -389,13 +411,19 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
         return plane.with_domain([[u0, v0], [u1, v0], [u1, v1], [u0, v1]])
 
     def _request(self) -> None:
+        """File a job for the current state; a failure to build it is shown, never raised into a setter."""
         if self._closed:
             return
         last = self._final
         threads = 1 if last is not None and last.n_regions < SINGLE_THREAD_BELOW else None
-        self._worker.request(
-            Job(self._frame, self.model, self._computed_slice(), self.levels, self.device, self.max_regions, threads)
-        )
+        try:
+            plane = self._computed_slice()
+        except Exception as exc:  # noqa: BLE001 - the user sees it in the widget and in `error`
+            self._worker.cancel()  # what runs now computes a state that is not the current one
+            message = str(exc) if isinstance(exc, SplineCamError) else f"{type(exc).__name__}: {exc}"
+            self.publish_error(None, message, "error")
+            return
+        self._worker.request(Job(self._frame, self.model, plane, self.levels, self.device, self.max_regions, threads))
 
     def _coloring(self, shown: Shown) -> dict:
         """The ``coloring`` trait of what is shown, in the current mode and colour range."""
