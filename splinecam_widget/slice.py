@@ -16,13 +16,22 @@ DOMAIN_KINDS = ("square", "triangle")
 
 
 def as_float64_array(value, name: str) -> np.ndarray:
-    """Copy a tensor or array-like into a new float64 numpy array, rejecting NaN/inf."""
+    """Copy a tensor or array-like into a new float64 numpy array, rejecting complex values and NaN/inf."""
     if isinstance(value, torch.Tensor):
+        if value.is_complex():
+            raise SplineCamError(f"{name} must be real numbers, got a complex tensor ({value.dtype})")
+        if value.device.type == "meta":
+            raise SplineCamError(f"{name} is on the meta device: it holds no values")
         array = value.detach().to("cpu", torch.float64).numpy().copy()
     else:
         try:
-            array = np.array(value, dtype=np.float64)
+            raw = np.asarray(value)
+            if np.iscomplexobj(raw):
+                raise SplineCamError(f"{name} must be real numbers, got complex values ({raw.dtype})")
+            array = np.array(raw, dtype=np.float64)
         except (TypeError, ValueError) as exc:
+            if isinstance(exc, SplineCamError):
+                raise
             raise SplineCamError(f"{name} must be numeric (a tensor or array), got {type(value).__name__}") from exc
     if not np.all(np.isfinite(array)):
         raise SplineCamError(f"{name} contains NaN or infinite values")
@@ -55,22 +64,39 @@ def named_domain(anchors_2d, kind: str, margin: float) -> np.ndarray:
     raise SplineCamError(f"domain must be one of {DOMAIN_KINDS} or an (n, 2) convex polygon, got {kind!r}")
 
 
+MAX_COORDINATE = 1e150
+"""Largest plane coordinate: squares of larger ones (areas, the engine's products) overflow float64."""
+
+
 def convex_polygon(points, name: str = "domain") -> np.ndarray:
-    """Validate a convex polygon and return it as a CCW (n, 2) float64 array.
+    """Validate a simple convex polygon and return it as a CCW (n, 2) float64 array.
 
     A repeated closing vertex and vertices lying on a straight edge are dropped.
 
     Raises
     ------
     SplineCamError
-        If the polygon has the wrong shape, is degenerate (zero area) or is not convex.
+        If the polygon has the wrong shape, coordinates too large for float64 arithmetic,
+        a repeated vertex, no area, a reflex corner, a spike, or winds around more than
+        once (a shape traced twice, a star).
     """
     poly = as_float64_array(points, name)
     if poly.ndim != 2 or poly.shape[1] != 2 or poly.shape[0] < 3:
         raise SplineCamError(f"{name} must be an (n, 2) array of n >= 3 polygon vertices, got shape {poly.shape}")
+    largest = float(np.abs(poly).max())
+    if largest > MAX_COORDINATE:
+        raise SplineCamError(
+            f"{name} has coordinates up to {largest:.3g}: beyond {MAX_COORDINATE:.0e} their squares overflow "
+            "float64 (areas, the engine's products); use a smaller domain or margin"
+        )
     scale = np.ptp(poly, axis=0).max()
     if np.abs(poly[0] - poly[-1]).max() <= 1e-12 * scale:  # a repeated closing vertex (relative to the size)
         poly = poly[:-1]
+    gaps = np.abs(poly[:, None, :] - poly[None, :, :]).max(axis=2)
+    twins = np.argwhere(np.triu(gaps <= 1e-12 * scale, k=1))
+    if len(twins) and scale > 0:
+        i, j = twins[0]
+        raise SplineCamError(f"{name} is not a simple polygon: vertex {j} repeats vertex {i}")
     local = poly - poly[0]
     area2 = np.sum(local[:, 0] * np.roll(local[:, 1], -1) - np.roll(local[:, 0], -1) * local[:, 1])
     if not abs(area2) > 1e-12 * scale * scale:
@@ -78,10 +104,20 @@ def convex_polygon(points, name: str = "domain") -> np.ndarray:
     if area2 < 0:
         poly = poly[::-1].copy()
     edges = np.roll(poly, -1, axis=0) - poly
-    turn = edges[:, 0] * np.roll(edges[:, 1], -1) - edges[:, 1] * np.roll(edges[:, 0], -1)
+    following = np.roll(edges, -1, axis=0)
+    turn = edges[:, 0] * following[:, 1] - edges[:, 1] * following[:, 0]
+    ahead = (edges * following).sum(axis=1)
     tol = 1e-12 * scale * scale
     if np.any(turn < -tol):
         raise SplineCamError(f"{name} is not a convex polygon: give its vertices in order around a convex shape")
+    if np.any((np.abs(turn) <= tol) & (ahead < 0)):
+        raise SplineCamError(f"{name} is not a simple polygon: it folds back on itself along an edge")
+    windings = np.arctan2(turn, ahead).sum() / (2 * np.pi)  # exterior angles of a simple convex polygon sum to 2 pi
+    if windings > 1.5:
+        raise SplineCamError(
+            f"{name} is not a simple convex polygon: it winds around {round(windings)} times (a shape traced "
+            "twice, or a star); give each vertex once, in order around a convex shape"
+        )
     keep = np.roll(np.abs(turn) > tol, 1)  # vertex i is a real corner when the turn into it is non-zero
     poly = poly[keep]
     if len(poly) < 3:

@@ -10,6 +10,7 @@ from splinecam_widget import (
     Slice,
     SplineCamError,
     UnsupportedModelError,
+    VerificationError,
     partition,
     square_domain,
 )
@@ -86,10 +87,24 @@ def test_softmax_suggests_partitioning_the_logits():
         run(model)
 
 
-def test_train_mode_is_rejected():
-    model = small_net(nn.ReLU()).train()
-    with pytest.raises(SplineCamError, match=r"training mode.*model.eval\(\)"):
+def test_train_mode_is_refused_naming_the_modules_that_train_differently():
+    model = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.1), nn.Linear(8, 2)).train()
+    with pytest.raises(SplineCamError, match=r"training mode, where 1 \(BatchNorm1d\), 3 \(Dropout\) .*model.eval\(\)"):
         run(model)
+
+
+def test_train_mode_of_a_plain_linear_relu_model_is_fine():
+    model = small_net(nn.ReLU()).train()
+    assert run(model, verify=True).n_regions == run(model.eval()).n_regions
+
+
+def test_train_mode_of_a_custom_module_reading_its_training_flag_is_refused():
+    class Noisy(nn.Module):
+        def forward(self, x):
+            return x * 0.5 if self.training else x
+
+    with pytest.raises(SplineCamError, match=r"training mode, where 1 \(Noisy\)"):
+        run(nn.Sequential(nn.Linear(2, 8), Noisy(), nn.ReLU(), nn.Linear(8, 2)).train())
 
 
 def test_nan_weights_are_named():
@@ -210,3 +225,83 @@ def test_reshape_across_the_batch_is_rejected():
 
     with pytest.raises(UnsupportedModelError, match="mixes samples of the batch"):
         run(Flattener().eval())
+
+
+DIAMOND = [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]]
+
+
+@pytest.mark.parametrize(
+    "domain, message",
+    [
+        (DIAMOND + DIAMOND, "not a simple polygon: vertex 4 repeats vertex 0"),
+        (
+            DIAMOND + [[1.0 + 1e-3, 0.0], [0.0, 1.0 + 1e-3], [-1.0 - 1e-3, 0.0], [0.0, -1.0 - 1e-3]],
+            "winds around 2 times",
+        ),
+        ([[np.cos(a), np.sin(a)] for a in np.arange(5) * 4 * np.pi / 5], "winds around 2 times"),
+        ([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], "vertex 2 repeats vertex 1"),
+        (square_domain(1e300), "coordinates up to 1e\\+300: beyond 1e\\+150 their squares overflow"),
+    ],
+)
+def test_domains_must_be_simple_convex_polygons(domain, message):
+    with pytest.raises(SplineCamError, match=message):
+        Slice.from_anchors(ANCHORS, domain=domain)
+
+
+def test_a_diamond_traced_twice_is_not_a_bigger_domain():
+    with pytest.raises(SplineCamError):
+        Slice(np.zeros(2), np.eye(2), DIAMOND + DIAMOND)
+    assert Slice(np.zeros(2), np.eye(2), DIAMOND).domain_area == pytest.approx(2.0)
+
+
+def test_complex_anchors_are_refused_without_a_warning(recwarn):
+    with pytest.raises(SplineCamError, match="anchors must be real numbers"):
+        Slice.from_anchors(np.array([[1 + 1j, 0], [0, 1], [1, 1]]))
+    with pytest.raises(SplineCamError, match="anchors must be real numbers"):
+        Slice.from_anchors(torch.tensor([[1 + 1j, 0], [0, 1], [1, 1]]))
+    assert not [w for w in recwarn if "Complex" in type(w.message).__name__]
+
+
+def test_integer_weights_are_refused_because_torch_cannot_run_them():
+    model = small_net(nn.ReLU())
+    model[0].weight = nn.Parameter(torch.ones(8, 2, dtype=torch.int64), requires_grad=False)
+    with pytest.raises(SplineCamError, match=r"0.weight has dtype torch.int64: torch cannot run the model"):
+        run(model)
+
+
+def test_a_model_on_the_meta_device_is_refused():
+    with torch.device("meta"):
+        model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2)).eval()
+    with pytest.raises(SplineCamError, match="on the meta device and holds no values"):
+        run(model)
+
+
+def test_a_model_with_no_outputs_is_refused():
+    with pytest.raises(SplineCamError, match="the model has no outputs"):
+        run(nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 0)).eval())
+
+
+@pytest.mark.parametrize(
+    "budget, message",
+    [
+        ("x", "memory_budget must be a positive number of bytes"),
+        (-5, "memory_budget must be a positive number of bytes"),
+        (2.5e9, "memory_budget must be a positive number of bytes"),
+    ],
+)
+def test_memory_budget_is_checked(budget, message):
+    with pytest.raises(SplineCamError, match=message):
+        run(small_net(nn.ReLU()), memory_budget=budget)
+
+
+def test_verify_is_relative_to_the_scale_of_tiny_outputs(monkeypatch):
+    from splinecam_widget.engine.compute import verify_partition
+
+    model = small_net(nn.ReLU())
+    with torch.no_grad():
+        model[2].weight.mul_(1e-10)
+        model[2].bias.mul_(1e-10)
+    result = run(model, verify=True)  # the exact partition passes
+    result.affine = result.affine * (1 + 1e-4)  # a map off by 1e-4 of outputs that are ~1e-10
+    with pytest.raises(VerificationError, match="differs from the region's affine map"):
+        verify_partition(model, result, torch.device("cpu"))

@@ -22,6 +22,8 @@ from .polygons import Polygons, flatten
 DEFAULT_MAX_REGIONS = 2_000_000
 DEFAULT_MEMORY_BUDGET = 2 * 2**30
 VERIFY_TOLERANCE = 1e-9
+"""Largest difference between the model and a region's map, relative to the magnitude of the outputs and of
+the terms ``|a u| + |b v| + |c|`` that make them up (so tiny outputs are checked as strictly as large ones)."""
 
 
 @dataclass
@@ -151,8 +153,10 @@ def partition(
     """
     if not isinstance(slice, Slice):
         raise SplineCamError(f"slice must be a Slice (see Slice.from_anchors), got {type(slice).__name__}")
-    if not (isinstance(max_regions, (int, np.integer)) and max_regions >= 1):
+    if not (isinstance(max_regions, (int, np.integer)) and not isinstance(max_regions, bool) and max_regions >= 1):
         raise SplineCamError(f"max_regions must be a positive integer, got {max_regions!r}")
+    if isinstance(memory_budget, bool) or not isinstance(memory_budget, (int, np.integer)) or memory_budget < 1:
+        raise SplineCamError(f"memory_budget must be a positive number of bytes (an integer), got {memory_budget!r}")
     device = resolve_device(device)
     network = from_torch(model, slice.input_shape, device)
     levels = check_levels(levels, network.n_outputs)
@@ -193,7 +197,11 @@ def partition(
 
 
 def verify_partition(model: torch.nn.Module, result: Partition, device, chunk: int = 4096) -> None:
-    """Compare the original model with each region's affine map at the region's centroid."""
+    """Compare the original model with each region's affine map at the region's centroid.
+
+    The tolerance is :data:`VERIFY_TOLERANCE` relative to the largest output and term
+    magnitude over the slice (see there), with no absolute floor.
+    """
     reference = copy.deepcopy(model).to(device=device, dtype=torch.float64)
     worst, worst_region, scale = 0.0, -1, 0.0
     with torch.no_grad():
@@ -203,10 +211,12 @@ def verify_partition(model: torch.nn.Module, result: Partition, device, chunk: i
             inputs = torch.from_numpy(result.slice.to_input(points)).to(device)
             expected = reference(inputs).reshape(len(regions), -1).cpu().numpy()
             error = np.abs(expected - result.outputs_at(points, regions)).max(axis=1)
-            scale = max(scale, float(np.abs(expected).max()))
+            maps = result.affine[regions]
+            terms = np.abs(maps[..., 0] * points[:, :1]) + np.abs(maps[..., 1] * points[:, 1:]) + np.abs(maps[..., 2])
+            scale = max(scale, float(np.abs(expected).max()), float(terms.max()))
             if error.max() > worst:
                 worst, worst_region = float(error.max()), int(regions[error.argmax()])
-    if worst > VERIFY_TOLERANCE * max(scale, 1.0):
+    if worst > VERIFY_TOLERANCE * scale:
         raise VerificationError(
             f"region {worst_region}: the model's output differs from the region's affine map by {worst:.3g} "
             f"(output scale {scale:.3g}); the model may use an operation the engine reads differently"

@@ -6,6 +6,8 @@ repeat on every widget interaction; any other model is traced with ``torch.fx``.
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 from torch import nn
 
@@ -16,20 +18,79 @@ from .program import Network, Node
 from .stages import Elementwise
 from .trace import traced_program
 
+TRAINING_DEPENDENT = (
+    nn.modules.batchnorm._BatchNorm,
+    nn.modules.dropout._DropoutNd,
+    nn.RReLU,
+    nn.modules.instancenorm._InstanceNorm,
+)
+"""Modules of torch.nn that compute another function in training mode."""
+
+
+def behaves_differently_in_training(module: nn.Module) -> bool:
+    """True for a module whose own computation depends on ``module.training``.
+
+    torch.nn's batch norms, dropouts and RReLU do; for a user's own module, its forward's
+    source is read for ``training`` (torch.fx would trace whichever branch the flag picks).
+    """
+    if isinstance(module, TRAINING_DEPENDENT):
+        return True
+    cls = type(module)
+    if cls.__module__.startswith("torch.") or cls.forward is nn.Module.forward:
+        return False
+    try:
+        source = inspect.getsource(cls.forward)
+    except (OSError, TypeError):  # no source (compiled, interactive): cannot tell, so assume it might
+        return True
+    return "training" in source
+
 
 def check_model(model) -> None:
-    """Reject models the engine must not touch: not a module, train mode, NaN/inf weights."""
+    """Reject models the engine must not touch.
+
+    Refused: not a module; a module in training mode that computes differently while
+    training (BatchNorm, Dropout, ...); weights that are not real floating point (torch
+    cannot run the model on float inputs), on the meta device (no values), or NaN/inf.
+    """
     if not isinstance(model, nn.Module):
         raise SplineCamError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    training = [name or "model" for name, module in model.named_modules() if module.training]
+    training = [
+        f"{name or 'model'} ({type(module).__name__})"
+        for name, module in model.named_modules()
+        if module.training and behaves_differently_in_training(module)
+    ]
     if training:
         raise SplineCamError(
-            f"the model is in training mode ({', '.join(training[:3])}{'...' if len(training) > 3 else ''}); "
-            "call model.eval() first: BatchNorm and Dropout compute a different function while training"
+            f"the model is in training mode, where {', '.join(training[:3])}{'...' if len(training) > 3 else ''} "
+            "compute a different function; call model.eval() first"
         )
-    for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
-        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+    for prefix, module in model.named_modules():
+        own = [*module.named_parameters(recurse=False), *module.named_buffers(recurse=False)]
+        for local, tensor in own:
+            check_weight(f"{prefix}.{local}" if prefix else local, tensor, module)
+
+
+def check_weight(name: str, tensor: torch.Tensor, module: nn.Module) -> None:
+    """Refuse a weight on the meta device, complex, NaN/inf, or not floating point where torch needs it."""
+    if tensor.device.type == "meta":
+        raise SplineCamError(
+            f"the model's {name} is on the meta device and holds no values; load the weights first "
+            "(model.to_empty(device='cpu') then load_state_dict)"
+        )
+    if tensor.is_complex():
+        raise SplineCamError(f"the model's {name} is complex ({tensor.dtype}); the engine needs real weights")
+    if tensor.is_floating_point():
+        if not torch.isfinite(tensor).all():
             raise SplineCamError(f"the model's {name} contains NaN or infinite values")
+        return
+    # Integer parameters, and integer buffers of torch's own layers (num_batches_tracked aside), cannot
+    # meet floating-point inputs: torch refuses to run such a model, so it has no partition either.
+    torch_layer = type(module).__module__.startswith("torch.nn")
+    if isinstance(tensor, nn.Parameter) or (torch_layer and not name.endswith("num_batches_tracked")):
+        raise SplineCamError(
+            f"the model's {name} has dtype {tensor.dtype}: torch cannot run the model on floating-point "
+            "inputs; convert it with model.double() (or model.float())"
+        )
 
 
 def from_torch(model: nn.Module, input_shape: tuple[int, ...], device) -> Network:
@@ -44,8 +105,12 @@ def from_torch(model: nn.Module, input_shape: tuple[int, ...], device) -> Networ
     """
     check_model(model)
     if is_plain_sequential(model):
-        return sequential_program(model, tuple(input_shape), device)
-    return traced_program(model, tuple(input_shape), device)
+        network = sequential_program(model, tuple(input_shape), device)
+    else:
+        network = traced_program(model, tuple(input_shape), device)
+    if network.n_outputs == 0:
+        raise SplineCamError("the model has no outputs (its output tensor is empty for one input)")
+    return network
 
 
 def is_plain_sequential(module: nn.Module) -> bool:
