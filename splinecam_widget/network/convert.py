@@ -80,7 +80,8 @@ def check_weight(name: str, tensor: torch.Tensor, module: nn.Module) -> None:
     if tensor.is_complex():
         raise SplineCamError(f"the model's {name} is complex ({tensor.dtype}); the engine needs real weights")
     if tensor.is_floating_point():
-        if not torch.isfinite(tensor).all():
+        # one pass: a finite sum means finite entries (NaN and inf propagate); check entries only otherwise
+        if tensor.numel() and not torch.isfinite(tensor.sum()) and not torch.isfinite(tensor).all():
             raise SplineCamError(f"the model's {name} contains NaN or infinite values")
         return
     # Integer parameters, and integer buffers of torch's own layers (num_batches_tracked aside), cannot

@@ -90,8 +90,12 @@ MAX_POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d, nn.
 
 
 def float64(tensor: torch.Tensor, device) -> torch.Tensor:
-    """A detached float64 copy on ``device``."""
-    return tensor.detach().to(device=device, dtype=torch.float64).clone()
+    """The tensor as float64 on ``device``, detached; shared, not copied, when it already is.
+
+    The engine only reads weights, so a float64 model costs no copy (a VGG's classifier
+    alone is 1 GB); anything else is converted into a new tensor.
+    """
+    return tensor.detach().to(device=device, dtype=torch.float64)
 
 
 def channel_view(vector: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:

@@ -30,62 +30,40 @@ from .modules import (
     float64,
     module_to_stage,
 )
+from .operations import (
+    ADD,
+    CAT,
+    DIV,
+    IDENTITIES,
+    MAX_REDUCTIONS,
+    MAXIMUM_PAIRS,
+    MUL,
+    NEG,
+    PER_SAMPLE_LINEAR,
+    POOL_FUNCTIONS,
+    RESHAPES,
+    SHAPE_QUERIES,
+    STACK,
+    SUB,
+    SUM_REDUCTIONS,
+    TUPLE_OPS,
+    call,
+    dimension_argument,
+    flat_args,
+    keeps_batch,
+    sample_dims,
+)
 from .piecewise import PiecewiseLinear, declared_piecewise_linear
 from .pooling import maxpool_stage, reduction_windows
 from .program import Network, Node
 from .stages import Add, Affine, Concat, Maximum
 
-ADD = {operator.add, operator.iadd, torch.add, "add", "add_", "__add__", "__radd__"}
-SUB = {operator.sub, operator.isub, torch.sub, "sub", "sub_", "__sub__"}
-MUL = {operator.mul, operator.imul, torch.mul, "mul", "mul_", "__mul__", "__rmul__"}
-DIV = {operator.truediv, operator.itruediv, torch.div, "div", "div_", "__truediv__"}
-NEG = {operator.neg, torch.neg, "neg", "__neg__"}
-CAT = {torch.cat, torch.concat, torch.concatenate}
-RESHAPES = {
-    torch.flatten,
-    torch.reshape,
-    torch.squeeze,
-    torch.unsqueeze,
-    "flatten",
-    "reshape",
-    "view",
-    "squeeze",
-    "unsqueeze",
-    "view_as",
-    "reshape_as",
-}
-# Linear, weightless, act on each sample alone: applied to the batch with their recorded arguments.
-PER_SAMPLE_LINEAR = {
-    torch.permute,
-    torch.transpose,
-    "permute",
-    "transpose",
-    "contiguous",
-    "clone",
-    operator.getitem,
-    F.avg_pool1d,
-    F.avg_pool2d,
-    F.avg_pool3d,
-    F.adaptive_avg_pool1d,
-    F.adaptive_avg_pool2d,
-    F.adaptive_avg_pool3d,
-    F.interpolate,
-    F.pixel_shuffle,
-    F.pixel_unshuffle,
-}
-IDENTITIES = {F.dropout, "detach", torch.nn.functional.dropout1d, torch.nn.functional.dropout2d}
-SHAPE_QUERIES = {"size", "dim", getattr}
-MAX_REDUCTIONS = {torch.max, torch.amax, "max", "amax"}
-MAXIMUM_PAIRS = {torch.maximum, torch.max, "maximum", "max"}
-POOL_FUNCTIONS = {
-    F.max_pool1d: nn.MaxPool1d,
-    F.max_pool2d: nn.MaxPool2d,
-    F.max_pool3d: nn.MaxPool3d,
-    F.adaptive_max_pool1d: nn.AdaptiveMaxPool1d,
-    F.adaptive_max_pool2d: nn.AdaptiveMaxPool2d,
-    F.adaptive_max_pool3d: nn.AdaptiveMaxPool3d,
-}
 TORCH_DIR = os.path.dirname(torch.__file__)
+
+
+def in_torch(filename: str) -> bool:
+    """True for a file inside torch's own package (whole path components: torchvision is not torch)."""
+    return os.path.commonpath([TORCH_DIR, os.path.abspath(filename)]) == TORCH_DIR
 
 
 class LeafTracer(fx.Tracer):
@@ -96,7 +74,7 @@ class LeafTracer(fx.Tracer):
         node = super().create_node(*args, **kwargs)
         # Remember the user's source line (the innermost frame outside torch and this file).
         for frame in reversed(traceback.extract_stack()):
-            if not frame.filename.startswith(TORCH_DIR) and frame.filename != __file__:
+            if not in_torch(frame.filename) and frame.filename != __file__:
                 node.meta["source"] = f"{os.path.basename(frame.filename)}:{frame.lineno}: {frame.line}"
                 break
         return node
@@ -158,7 +136,15 @@ def traced_program(model: nn.Module, input_shape: tuple[int, ...], device) -> Ne
     module = trace(model, input_shape)
     converter = GraphConverter(module, device)
     for node in module.graph.nodes:
-        converter.convert(node)
+        try:
+            converter.convert(node)
+        except SplineCamError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever breaks, the user learns which operation did
+            name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", str(node.target))
+            raise UnsupportedModelError(
+                f"{name}{where(node)} cannot be converted ({type(exc).__name__}: {exc}); supported: {SUPPORTED_MODULES}"
+            ) from None
     return converter.network(input_shape)
 
 
@@ -173,6 +159,7 @@ class GraphConverter:
         self.nodes: list[Node] = []
         self.output: int | None = None
         self.max_results: set[fx.Node] = set()  # torch.max(x, dim) nodes: (values, indices) pairs
+        self.tuples: dict[fx.Node, tuple[fx.Node, object]] = {}  # chunk/split/...: (input, splitting function)
 
     def network(self, input_shape) -> Network:
         """The program of the converted graph."""
@@ -232,10 +219,21 @@ class GraphConverter:
                 raise UnsupportedModelError(f"{label} uses the indices of a max; only its values are supported")
             self.value[node] = self.value[node.args[0]]
             return
+        if target in TUPLE_OPS and tensors:
+            self.convert_tuple(node, target, label, tensors[0])
+            return
+        if target is operator.getitem and node.args[0] in self.tuples:
+            self.value[node] = self.element(node.args[0], node.args[1], label)
+            return
         if target in SHAPE_QUERIES or "tensor_meta" not in node.meta:
             return  # sizes and other non-tensor results only feed reshapes, which use recorded shapes
-        if not tensors:
+        if not tensors and not any(a in self.tuples for a in flat_args(node) if isinstance(a, fx.Node)):
             raise UnsupportedModelError(f"{label} builds a tensor that does not depend on the input; not supported")
+        if not tensors:  # only the pieces of a chunk/split, joined again: torch.cat(x.chunk(2, 1), 2)
+            self.value[node] = self.add_node(
+                Concat(label, self.join_dim(node, label) - 1), self.values_of(node.args[0], label)
+            )
+            return
         x = tensors[0]
         in_shape, out_shape = sample_shape(x), sample_shape(node)
         if target in IDENTITIES:
@@ -247,12 +245,16 @@ class GraphConverter:
             raise UnsupportedModelError(f"{label} multiplies two input-dependent tensors; not piecewise-linear")
         elif target in ADD | SUB | MUL | DIV | NEG and len(tensors) == 1:
             self.emit(node, self.arithmetic(node, target, label, x, out_shape), [x])
-        elif target in CAT:
-            dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
-            dim = dim % (len(out_shape) + 1)
-            if dim == 0:
-                raise UnsupportedModelError(f"{label} concatenates along the batch dimension; not supported")
-            self.emit(node, Concat(label, dim - 1), tensors)
+        elif target in CAT | STACK:
+            dim = self.join_dim(node, label)
+            parts = self.values_of(node.args[0], label)
+            if target in STACK:  # stacking is concatenating the inputs, each given a new dimension
+                parts = [self.add_node(Affine(label, lambda t, d=dim: t.unsqueeze(d), None), [p]) for p in parts]
+            self.value[node] = self.add_node(Concat(label, dim - 1), parts)
+        elif target in SUM_REDUCTIONS:
+            sample_dims(dimension_argument(node, 1, "dim", None), len(in_shape) + 1, label, "sums or averages")
+            args, kwargs = node.args[1:], dict(node.kwargs)
+            self.emit(node, Affine(label, lambda t: call(target, t, *args, **kwargs), None), [x])
         elif target in RESHAPES:
             self.emit(node, Affine(label, lambda t, s=out_shape: t.reshape(t.shape[0], *s), None), [x])
         elif target in PER_SAMPLE_LINEAR:
@@ -292,6 +294,41 @@ class GraphConverter:
             self.emit(node, Maximum(label, windows.to(self.device), out_shape), tensors[:1])
             if target in ("max", torch.max):
                 self.max_results.add(node)
+
+    def join_dim(self, node, label) -> int:
+        """The dimension ``torch.cat`` / ``torch.stack`` join along, in the batched result."""
+        if node.target not in CAT | STACK:
+            raise UnsupportedModelError(f"{label} takes the pieces of a chunk or split; take them one by one")
+        (dim,) = sample_dims(dimension_argument(node, 1, "dim", 0), len(sample_shape(node)) + 1, label, "joins")
+        return dim
+
+    def convert_tuple(self, node, target, label, x) -> None:
+        """``chunk``, ``split``, ``tensor_split``, ``unbind``: remember how to take each element."""
+        position, default = (1, 0) if target in ("unbind", torch.unbind) else (2, 0)
+        sample_dims(dimension_argument(node, position, "dim", default), len(sample_shape(x)) + 1, label, "splits")
+        args, kwargs = node.args[1:], dict(node.kwargs)
+        self.tuples[node] = (x, lambda t: call(target, t, *args, **kwargs))
+
+    def element(self, tuple_node, index, label) -> int:
+        """The value id of element ``index`` of a tuple-valued operation (a linear selection)."""
+        source, split = self.tuples[tuple_node]
+        if not isinstance(index, int):
+            raise UnsupportedModelError(f"{label} takes a slice of the pieces; take them one by one")
+        return self.add_node(Affine(label, lambda t: split(t)[index], None), [self.value[source]])
+
+    def values_of(self, items, label) -> list[int]:
+        """Value ids of the tensors in a list argument (``torch.cat([...])``), tuple results expanded."""
+        items = items if isinstance(items, (list, tuple)) else [items]
+        ids = []
+        for item in items:
+            if item in self.value:
+                ids.append(self.value[item])
+            elif item in self.tuples:
+                count = len(item.meta["tensor_meta"])
+                ids.extend(self.element(item, i, label) for i in range(count))
+            else:
+                raise UnsupportedModelError(f"{label} joins a tensor that does not depend on the input; not supported")
+        return ids
 
     def constant_of(self, value, label):
         """``value`` itself, or the tensor a ``get_attr`` node read from the model."""
@@ -341,25 +378,3 @@ class GraphConverter:
         args = [self.constant_of(a, label) for a in node.args[1:]]
         kwargs = {k: self.constant_of(v, label) for k, v in node.kwargs.items()}
         return elementwise_stage(label, *call_parameters(target, args, kwargs, label), in_shape, self.device)
-
-
-def flat_args(node: fx.Node):
-    """Positional and keyword arguments, with lists (e.g. torch.cat's) flattened."""
-    for arg in [*node.args, *node.kwargs.values()]:
-        if isinstance(arg, (list, tuple)):
-            yield from arg
-        else:
-            yield arg
-
-
-def keeps_batch(index) -> bool:
-    """True for an index like ``x[:, 3:]`` that takes every sample of the batch."""
-    first = index[0] if isinstance(index, tuple) else index
-    return first is Ellipsis or first == slice(None)
-
-
-def call(target, tensor, *args, **kwargs):
-    """Call a function or a tensor method by name."""
-    if isinstance(target, str):
-        return getattr(tensor, target)(*args, **kwargs)
-    return target(tensor, *args, **kwargs)
