@@ -35,7 +35,7 @@ def test_each_pixel_has_its_regions_colour_and_the_size_follows_scale():
 def test_class_pixels_follow_the_exact_decision_boundary():
     model = mlp((2, 16, 16, 3), seed=4)
     p = partition(model, Slice.from_anchors(ANCHORS, margin=1.0))
-    image = render_partition(p, color_by="class", width=100, edges=False, boundary=False, anchors=False)
+    image = render_partition(p, color_by="class", width=100, edges=False, boundary=False, anchors=False, legend=False)
     low, high = p.slice.domain.min(axis=0), p.slice.domain.max(axis=0)
     per_unit = 100 / (high[0] - low[0])
     rng = np.random.default_rng(1)

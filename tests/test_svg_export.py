@@ -60,11 +60,11 @@ def test_boundary_and_labelled_anchors_are_drawn(part):
 
 
 def test_picture_coordinates_flip_v_and_fill_the_width(part):
-    root = ET.fromstring(partition_to_svg(part, width=400))
+    root = ET.fromstring(partition_to_svg(part, width=400, legend=False))
     assert root.get("width") == "400"
     domain = part.slice.domain
     expected_height = round(400 * np.ptp(domain[:, 1]) / np.ptp(domain[:, 0]))
-    assert int(root.get("height")) == expected_height
+    assert int(root.get("height")) == expected_height == int(root.get("data-plot-height"))
 
 
 def test_widget_saves_its_current_view(tmp_path):

@@ -5,7 +5,9 @@ The figure holds one ``patches`` renderer with every region (colours from
 index, predicted class and affine map, the decision boundary as a bold
 ``multi_line`` and the labelled anchors.  Renderers are named ``"regions"``,
 ``"boundary"``, ``"anchors"`` and ``"anchor_labels"`` so they can be restyled
-(``fig.select(name="boundary")``).
+(``fig.select(name="boundary")``).  Below the plot, the widget's legend: a bokeh
+``Legend`` of the classes or layers, or a ``ColorBar`` of the slope or output, named
+``"legend"``.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from pathlib import Path
 import numpy as np
 from bokeh.embed import file_html
 from bokeh.model import Model
-from bokeh.models import ColumnDataSource, HoverTool
+from bokeh.models import ColorBar, ColumnDataSource, FixedTicker, HoverTool, Legend, LegendItem, LinearColorMapper
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
-from ..colors import painted_polygons, region_colors, rgb_to_hex
+from ..colors import colormap, painted_polygons, region_colors, rgb_to_hex
 from ..errors import SplineCamError
+from .edges import edge_colors, edge_segments
+from .legend import OUTLINE_COLOR, format_number, legend_layout
 
 EDGE_COLOR = "#333333"
 BOUNDARY_COLOR = "#000000"
@@ -90,6 +94,8 @@ def partition_to_bokeh(
     anchor_labels=("x0", "x1", "x2"),
     max_rows: int = 3,
     title: str | None = None,
+    value_range=None,
+    legend: bool = True,
 ) -> figure:
     """The partition as a bokeh figure with a hover tool.
 
@@ -108,6 +114,13 @@ def partition_to_bokeh(
         Most outputs shown in the hover text of a region (see :func:`affine_texts`).
     title : str, optional
         Figure title (default: the region count and the colour mode).
+    value_range : (float, float), optional
+        Values at the ends of the colour bar of the ``"slope"`` and ``"output"`` modes
+        (see :func:`~splinecam_widget.colors.region_colors`).
+    legend : bool
+        Add the widget's legend below the plot: a ``Legend`` of the classes, levels or
+        layers, or a ``ColorBar`` for the slope and output; the figure grows by its
+        height.  The ``"pattern"`` mode has no legend.
 
     Returns
     -------
@@ -115,7 +128,10 @@ def partition_to_bokeh(
         Renderers ``"regions"`` (patches, one per region, and in the ``"class"`` mode one per
         class cell of the regions the decision boundary crosses; columns ``xs``, ``ys``,
         ``region``, ``predicted_class``, ``affine``, ``fill_color``, ``fill_alpha``),
-        ``"boundary"`` (multi_line), ``"anchors"`` (scatter) and ``"anchor_labels"`` (text).
+        ``"boundary"`` (multi_line), ``"anchors"`` (scatter) and ``"anchor_labels"`` (text);
+        in the ``"layer"`` mode ``"edges"`` (multi_line, one line per layer, columns
+        ``layer`` and ``line_color``).  The legend is ``fig.select_one({"name": "legend"})``,
+        in ``fig.below``.
 
     Raises
     ------
@@ -127,6 +143,12 @@ def partition_to_bokeh(
     low, high = domain.min(axis=0), domain.max(axis=0)
     span = np.maximum(high - low, 1e-300)
     height = max(100, int(round(width * span[1] / span[0])))
+    coloring = region_colors(partition, color_by, value_range=value_range)
+    by_layer = edges and coloring.edge_palette is not None
+    key = coloring.legend if legend and (edges or coloring.edge_palette is None) else None
+    layout = legend_layout(key, width)
+    if layout is not None:
+        height += layout.height + 2 * (20 if key["kind"] == "categorical" else 12)  # bokeh's own spacing
     fig = figure(
         width=int(width),
         height=height,
@@ -139,7 +161,7 @@ def partition_to_bokeh(
     fig.grid.visible = False
 
     # in the class mode, boundary regions come as their exact class cells
-    polygons, region, cell_class, fills = painted_polygons(partition, region_colors(partition, color_by))
+    polygons, region, cell_class, fills = painted_polygons(partition, coloring)
     if partition.affine is None:
         classes = ["-"] * len(region)
     else:
@@ -163,11 +185,13 @@ def partition_to_bokeh(
         name="regions",
         fill_color="fill_color",
         fill_alpha="fill_alpha",
-        line_color=EDGE_COLOR if edges else None,
+        line_color=EDGE_COLOR if edges and not by_layer else None,
         line_width=0.5,
         line_alpha=0.6,
     )
     fig.add_tools(HoverTool(renderers=[regions], tooltips=TOOLTIPS))
+    if by_layer:
+        _add_layer_edges(fig, partition, coloring.edge_palette)
 
     if boundary:
         segments = partition.boundary
@@ -199,7 +223,73 @@ def partition_to_bokeh(
             text_font_size="13px",
             text_baseline="bottom",
         )
+    if layout is not None:
+        _add_legend(fig, key, layout)
     return fig
+
+
+def _add_layer_edges(fig, partition, palette) -> None:
+    """The ``"layer"`` mode's edges: one multi_line row per layer (segments split by NaN), in its colour."""
+    starts, ends, layers = edge_segments(partition)
+    colors = edge_colors(palette, layers)
+    xs, ys, names, line_colors = [], [], [], []
+    for layer in np.unique(layers):
+        members = np.flatnonzero(layers == layer)
+        gap = np.full(len(members), np.nan)
+        xs.append(np.stack([starts[members, 0], ends[members, 0], gap], axis=1).reshape(-1))
+        ys.append(np.stack([starts[members, 1], ends[members, 1], gap], axis=1).reshape(-1))
+        names.append(int(layer))
+        line_colors.append(rgb_to_hex(colors[members[0], :3]))
+    source = ColumnDataSource({"xs": xs, "ys": ys, "layer": names, "line_color": line_colors})
+    fig.multi_line("xs", "ys", source=source, name="edges", line_color="line_color", line_width=1)
+
+
+def _add_legend(fig, legend: dict, layout) -> None:
+    """The widget's legend below the plot: a ColorBar, or a Legend in the columns of ``layout``."""
+    if legend["kind"] == "colorbar":
+        lo, hi = float(legend["min"]), float(legend["max"])
+        ticks = [lo, (lo + hi) / 2, hi]
+        palette = [rgb_to_hex(c) for c in colormap(np.linspace(0.0, 1.0, 256), legend["colors"])]
+        bar = ColorBar(
+            color_mapper=LinearColorMapper(palette=palette, low=lo, high=hi),
+            name="legend",
+            title=legend["title"],
+            orientation="horizontal",
+            width=int(min(260, max(60, layout.bar.width))),
+            height=10,
+            ticker=FixedTicker(ticks=ticks),
+            major_label_overrides={t: format_number(t) for t in ticks},
+            bar_line_color=OUTLINE_COLOR,
+            location="top_left",
+        )
+        fig.add_layout(bar, "below")
+        return
+    # Swatches that are never drawn on the plot (NaN positions) give the items their colours.
+    items = legend["items"]
+    swatches = fig.scatter(
+        "x",
+        "y",
+        source=ColumnDataSource(
+            {"x": [np.nan] * len(items), "y": [np.nan] * len(items), "color": [i["color"] for i in items]}
+        ),
+        name="legend_swatches",
+        marker="square",
+        size=12,
+        fill_color="color",
+        line_color=OUTLINE_COLOR,
+    )
+    fig.add_layout(
+        Legend(
+            items=[LegendItem(label=item["label"], renderers=[swatches], index=i) for i, item in enumerate(items)],
+            name="legend",
+            title=legend["title"],
+            ncols=max(1, layout.columns),
+            orientation="horizontal",
+            location="top_left",
+            border_line_color=None,
+        ),
+        "below",
+    )
 
 
 def save_bokeh_html(partition_or_figure, path, title: str = "splinecam", **options) -> Path:

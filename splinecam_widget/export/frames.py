@@ -8,15 +8,24 @@ import numpy as np
 
 from ..colors import shared_color_range
 from ..errors import SplineCamError
-from .png import encode_png, render_partition
+from .legend import draw_legend, legend_layout, partition_legend
+from .png import BACKGROUND, encode_png, render_partition
 
 
 def render_frames(
-    partitions, labels, color_by: str = "pattern", width: int = 600, scale: float = 1.0, **options
+    partitions,
+    labels,
+    color_by: str = "pattern",
+    width: int = 600,
+    scale: float = 1.0,
+    legend: bool = True,
+    **options,
 ) -> list[np.ndarray]:
     """One ``(H, W, 3)`` uint8 picture per partition, on one colour scale, its label in the top-left corner.
 
-    ``options`` go to :func:`~splinecam_widget.export.png.render_partition`.
+    With ``legend`` each frame carries the legend or colour bar below its plot (the same
+    on every frame: the scale is shared), so every frame reads on its own.  ``options``
+    go to :func:`~splinecam_widget.export.png.render_partition`.
     """
     from PIL import Image, ImageDraw, ImageFont
 
@@ -25,7 +34,9 @@ def render_frames(
     frames = []
     for p, label in zip(partitions, labels):
         image = Image.fromarray(
-            render_partition(p, color_by=color_by, width=width, scale=scale, value_range=value_range, **options)
+            render_partition(
+                p, color_by=color_by, width=width, scale=scale, value_range=value_range, legend=legend, **options
+            )
         )
         draw = ImageDraw.Draw(image)
         pad = round(4 * scale)
@@ -36,6 +47,41 @@ def render_frames(
         draw.text((2 * pad, 2 * pad), str(label), fill=(0, 0, 0), font=font)
         frames.append(np.asarray(image))
     return frames
+
+
+def render_side_by_side(
+    partitions,
+    labels,
+    color_by: str = "slope",
+    width: int = 400,
+    scale: float = 1.0,
+    gap: float = 8,
+    legend: bool = True,
+    **options,
+) -> np.ndarray:
+    """The partitions side by side in one ``(H, W, 3)`` uint8 picture, titled, with one legend below the row.
+
+    Each view is ``width * scale`` pixels wide, ``gap * scale`` pixels apart, drawn on one
+    colour scale by :func:`render_frames` (``options`` go on to
+    :func:`~splinecam_widget.export.png.render_partition`).  The legend spans the whole
+    row; it is the one with the most items when the views differ (e.g. depths in the
+    ``"layer"`` mode).
+    """
+    frames = render_frames(partitions, labels, color_by=color_by, width=width, scale=scale, legend=False, **options)
+    height = max(f.shape[0] for f in frames)
+    spacer = np.full((height, round(gap * scale), 3), 255, np.uint8)
+    padded = [np.pad(f, ((0, height - f.shape[0]), (0, 0), (0, 0)), constant_values=255) for f in frames]
+    row = np.concatenate([part for f in padded for part in (f, spacer)][:-1], axis=1)
+    if not legend or (color_by == "layer" and options.get("edges") is False):
+        return row
+    value_range = shared_color_range(partitions, color_by)
+    legends = [partition_legend(p, color_by, value_range) for p in partitions]
+    legends = [key for key in legends if key]
+    if not legends:
+        return row
+    key = max(legends, key=lambda k: len(k.get("items", ())))
+    layout = legend_layout(key, row.shape[1], scale)
+    return np.concatenate([row, draw_legend(layout, BACKGROUND)], axis=0)
 
 
 def save_frames(frames, path, duration: float = 0.6) -> list[Path]:

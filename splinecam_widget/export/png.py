@@ -9,7 +9,9 @@ import numpy as np
 
 from ..colors import class_palette, classes_at, region_colors
 from ..errors import SplineCamError
+from .edges import edge_colors, edge_segments
 from .frame import Frame
+from .legend import draw_legend, legend_layout
 
 MAX_PIXELS = 40_000_000
 """Pixels of the largest picture: every pixel is located exactly (about 40 bytes each while rendering)."""
@@ -48,6 +50,32 @@ def stamp_segments(image: np.ndarray, starts: np.ndarray, ends: np.ndarray, radi
         image[ys[inside], xs[inside]] = color
 
 
+def draw_segments(image: np.ndarray, starts: np.ndarray, ends: np.ndarray, colors: np.ndarray, radius: float) -> None:
+    """Draw many thin segments (pixel coordinates), each in its own colour, later ones on top.
+
+    Vectorised over segments (points every half pixel, widened by a disc of ``radius``),
+    in chunks so memory stays small.
+    """
+    height, width, _ = image.shape
+    reach = int(np.floor(radius))
+    offsets = np.arange(-reach, reach + 1)
+    dy, dx = np.meshgrid(offsets, offsets, indexing="ij")
+    disc = (dx**2 + dy**2) <= radius**2 + 0.25
+    dx, dy = dx[disc], dy[disc]
+    steps = np.maximum(2, np.ceil(np.linalg.norm(ends - starts, axis=1) * 2).astype(np.int64) + 1)
+    chunk = max(1, 2_000_000 // (len(dx) * (int(steps.mean()) + 1 if len(steps) else 1)))  # points per chunk
+    for lo in range(0, len(starts), chunk):
+        n = steps[lo : lo + chunk]
+        segment = np.repeat(np.arange(lo, lo + len(n)), n)
+        t = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n - 1, n)
+        points = np.round(starts[segment] + t[:, None] * (ends[segment] - starts[segment])).astype(np.int64)
+        xs = (points[:, 0:1] + dx).reshape(-1)
+        ys = (points[:, 1:2] + dy).reshape(-1)
+        which = np.repeat(segment, len(dx))
+        inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+        image[ys[inside], xs[inside]] = colors[which[inside]]
+
+
 def picture_frame(domain, width, scale) -> Frame:
     """The frame of a PNG ``width * scale`` pixels wide around ``domain``, after checking its size.
 
@@ -83,15 +111,40 @@ def render_partition(
     boundary: bool = True,
     anchors: bool = True,
     value_range=None,
+    legend: bool = True,
 ) -> np.ndarray:
     """Rasterise the partition: ``(H, W, 3)`` uint8, ``W = width * scale``.
 
     Each pixel takes the colour of the region holding its centre (exact point
     location) — in the ``"class"`` mode the class of the pixel itself, from its
-    region's affine map; region edges darken the pixels where the region changes;
-    the decision boundary and the anchors are drawn on top.  ``value_range`` fixes
-    the colour bar of the ``"slope"`` and ``"output"`` modes (see
-    :func:`~splinecam_widget.colors.region_colors`).
+    region's affine map; region edges darken the pixels where the region changes
+    (in the ``"layer"`` mode they are drawn in the colour of the layer that made
+    them); the decision boundary and the anchors are drawn on top.
+
+    Parameters
+    ----------
+    partition : Partition
+    color_by : str
+        A colour mode of the widget (``"slope"``, ``"class"``, ``"output"``, ``"pattern"``, ``"layer"``).
+    width : int
+        Width of the picture in points; it is ``width * scale`` pixels wide, and as high
+        as the domain's aspect ratio makes it (plus the legend).
+    scale : float
+        Pixels per point.
+    edges, boundary, anchors : bool
+        Draw region edges, the decision boundary, the anchors.
+    value_range : (float, float), optional
+        Values at the ends of the colour bar of the ``"slope"`` and ``"output"`` modes
+        (see :func:`~splinecam_widget.colors.region_colors`).
+    legend : bool
+        Add the widget's legend (classes, levels or layers) or colour bar in a strip
+        below the plot; the plot's pixels are the same either way.  The ``"pattern"``
+        mode has no legend.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W, 3)`` uint8 RGB.
     """
     frame = picture_frame(partition.slice.domain, width, scale)
     pixels_wide, pixels_high = frame.width, frame.height
@@ -101,22 +154,28 @@ def render_partition(
     image = np.empty((pixels_high, pixels_wide, 3), np.uint8)
     image[:] = BACKGROUND
     inside = region >= 0
+    coloring = region_colors(partition, color_by, value_range=value_range)
     if color_by == "class" and not partition.is_partial:
         # The class of every pixel from its region's affine map: exact decision regions.
         cls = classes_at(partition, partition.outputs_at(grid[inside.reshape(-1)], region[inside]))
         palette = class_palette()
         image[inside] = palette[cls % len(palette)]
     else:
-        image[inside] = region_colors(partition, color_by, value_range=value_range).fill[region[inside], :3]
-    if edges:
+        image[inside] = coloring.fill[region[inside], :3]
+
+    def picture(uv):  # pixel indices: pixel (i, j) covers [i, i+1) x [j, j+1) in picture coordinates
+        return frame.to_picture(uv) - 0.5
+
+    if edges and coloring.edge_palette is not None:  # the "layer" mode: each edge in its layer's colour
+        starts, ends, layers = edge_segments(partition)
+        colors = edge_colors(coloring.edge_palette, layers)[:, :3]
+        draw_segments(image, picture(starts), picture(ends), colors, 0.5 * scale)
+    elif edges:
         change = np.zeros_like(inside)
         change[:, 1:] |= region[:, 1:] != region[:, :-1]
         change[1:, :] |= region[1:, :] != region[:-1, :]
         change &= inside
         image[change] = np.round((1 - EDGE_ALPHA) * image[change] + EDGE_ALPHA * EDGE).astype(np.uint8)
-
-    def picture(uv):  # pixel indices: pixel (i, j) covers [i, i+1) x [j, j+1) in picture coordinates
-        return frame.to_picture(uv) - 0.5
 
     if boundary and len(partition.boundary):
         segments = picture(partition.boundary)
@@ -125,7 +184,15 @@ def render_partition(
         for point in picture(partition.slice.anchors_2d):
             stamp_segments(image, point[None], point[None], 6 * scale, (0, 0, 0))
             stamp_segments(image, point[None], point[None], 4 * scale, (255, 255, 255))
-    return image
+    layout = legend_layout(coloring.legend, pixels_wide, scale) if legend and legend_applies(coloring, edges) else None
+    if layout is None:
+        return image
+    return np.concatenate([image, draw_legend(layout, BACKGROUND)], axis=0)
+
+
+def legend_applies(coloring, edges: bool) -> bool:
+    """Whether the picture shows the colours the legend explains (a layer legend needs the edges drawn)."""
+    return coloring.edge_palette is None or edges
 
 
 def save_png(partition, path, **options) -> None:

@@ -7,7 +7,9 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ..colors import painted_polygons, region_colors, rgb_to_hex
+from .edges import edge_colors, edge_segments
 from .frame import Frame
+from .legend import legend_layout, legend_svg, svg_text_width
 
 EDGE_COLOR = "#333333"
 BOUNDARY_COLOR = "#000000"
@@ -31,6 +33,8 @@ def partition_to_svg(
     boundary: bool = True,
     anchors: bool = True,
     anchor_labels=("x0", "x1", "x2"),
+    value_range=None,
+    legend: bool = True,
 ) -> str:
     """The partition as an SVG document.
 
@@ -38,8 +42,10 @@ def partition_to_svg(
     ``<path>`` per region inside, with ``data-region`` giving its index), so files
     stay small and each region stays addressable.  In the ``"class"`` mode a region
     the decision boundary crosses is drawn as its class cells (``data-class`` too),
-    so the class picture is exact.  The decision boundary is drawn
-    bold over the regions, the anchors as labelled circles.
+    so the class picture is exact.  In the ``"layer"`` mode the edges are drawn in the
+    colour of the layer that made them (``<g id="edges">``, one path per layer).  The
+    decision boundary is drawn bold over the regions, the anchors as labelled circles,
+    and the widget's legend or colour bar below the plot (``<g id="legend">``).
 
     Parameters
     ----------
@@ -51,14 +57,35 @@ def partition_to_svg(
     edges, boundary, anchors : bool
         Draw region edges, the decision boundary, the anchors.
     anchor_labels : sequence of str
+    value_range : (float, float), optional
+        Values at the ends of the colour bar of the ``"slope"`` and ``"output"`` modes
+        (see :func:`~splinecam_widget.colors.region_colors`).
+    legend : bool
+        Add the legend (classes, levels or layers) or colour bar below the plot, as the
+        widget shows it; the plot's elements are the same either way.  The ``"pattern"``
+        mode has no legend.
+
+    Returns
+    -------
+    str
+        The SVG document; the plot fills the top ``width x height`` pixels (``data-plot-height``).
     """
     frame = Frame.around(partition.slice.domain, width)
     width, height, picture = frame.width, frame.height, frame.to_picture
 
-    polygons, regions, classes, fills = painted_polygons(partition, region_colors(partition, color_by))
-    stroke = f'stroke="{EDGE_COLOR}" stroke-width="0.5" stroke-linejoin="round"' if edges else 'stroke="none"'
+    coloring = region_colors(partition, color_by, value_range=value_range)
+    polygons, regions, classes, fills = painted_polygons(partition, coloring)
+    by_layer = edges and coloring.edge_palette is not None
+    layout = (
+        legend_layout(coloring.legend, width, measure=svg_text_width) if legend and (edges or not by_layer) else None
+    )
+    total = height + (layout.height if layout is not None else 0)
+    stroke = 'stroke="none"'
+    if edges and not by_layer:
+        stroke = f'stroke="{EDGE_COLOR}" stroke-width="0.5" stroke-linejoin="round"'
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total}" viewBox="0 0 {width} {total}" '
+        f'data-plot-height="{height}">',
         f'<g id="regions" {stroke}>',
     ]
     keys = fills.view(np.uint32).reshape(-1)
@@ -72,6 +99,19 @@ def partition_to_svg(
             parts.append(f'<path data-region="{regions[i]}"{cell} d="{_path(picture(polygons[i]))}"/>')
         parts.append("</g>")
     parts.append("</g>")
+    if by_layer:
+        parts.append('<g id="edges" fill="none" stroke-width="1" stroke-linecap="round">')
+        starts, ends, layers = edge_segments(partition)
+        colors = edge_colors(coloring.edge_palette, layers)
+        starts, ends = picture(starts), picture(ends)
+        for layer in np.unique(layers):
+            members = np.flatnonzero(layers == layer)
+            data = "".join(
+                f"M{_number(a[0])} {_number(a[1])}L{_number(b[0])} {_number(b[1])}"
+                for a, b in zip(starts[members], ends[members])
+            )
+            parts.append(f'<path data-layer="{layer}" stroke="{rgb_to_hex(colors[members[0], :3])}" d="{data}"/>')
+        parts.append("</g>")
     if boundary and len(partition.boundary):
         segments = picture(partition.boundary)
         data = "".join(f"M{_number(a[0])} {_number(a[1])}L{_number(b[0])} {_number(b[1])}" for a, b in segments)
@@ -87,6 +127,8 @@ def partition_to_svg(
                 f'<text x="{_number(x + 9)}" y="{_number(y - 7)}">{escape(str(label))}</text>'
             )
         parts.append("</g>")
+    if layout is not None:
+        parts.append(legend_svg(layout, top=height))
     parts.append("</svg>")
     return "\n".join(parts)
 
