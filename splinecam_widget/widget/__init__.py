@@ -8,7 +8,8 @@ modules, in the order data flows through them:
 - ``_wire``: the binary encoding of partitions for the front end;
 - ``_overlay``, ``_data``, ``_images``: dataset points near the slice, pictures of inputs;
 - ``_requests``: answers to the front end's requests;
-- ``_checkpoints``, ``_compare``, ``_exports``: checkpoint sliders, side-by-side views, figures.
+- ``_compare``, ``_exports``: side-by-side views, figures (checkpoints live in ``splinecam_widget.checkpoints``,
+  shared with the analyses).
 """
 
 from ._compare import Comparison, compare

@@ -32,7 +32,7 @@ import traitlets
 from ..colors import check_mode, region_colors
 from ..errors import SplineCamError
 from ..slice import Slice, as_float64_array, convex_polygon, named_domain
-from ._checkpoints import Checkpoints
+from ..checkpoints import Checkpoints
 from ._data import DataOverlayMethods
 from ._exports import WidgetExports
 from ._overlay import DataOverlay

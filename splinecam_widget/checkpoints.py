@@ -1,4 +1,4 @@
-"""A sequence of network checkpoints shown one at a time (the widget's checkpoint slider).
+"""A sequence of network checkpoints: the widget's checkpoint slider and the analyses over training.
 
 Checkpoints are modules, state dicts loaded into a private copy of one model, or files
 holding either (read without running code from them, see :mod:`splinecam_widget.files`):
@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from ..errors import SplineCamError
-from ..files import load_checkpoint_file
+from .errors import SplineCamError
+from .files import load_checkpoint_file
 
 
 class Checkpoints:
