@@ -8,6 +8,7 @@ from ._version import __version__
 from .density import local_density
 from .engine.class_cells import ClassCells
 from .engine.compute import LayerProgress, partition
+from .engine.many import partition_many
 from .errors import RegionBudgetExceeded, SplineCamError, UnsupportedModelError, VerificationError
 from .export import partition_to_svg
 from .network import SUPPORTED_MODULES, PiecewiseLinear, declare_piecewise_linear
@@ -38,6 +39,7 @@ __all__ = [
     "local_density",
     "named_domain",
     "partition",
+    "partition_many",
     "partition_to_svg",
     "square_domain",
 ]

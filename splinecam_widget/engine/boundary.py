@@ -88,6 +88,11 @@ def argmax_boundary(regions: Polygons, affine: torch.Tensor) -> Boundary:
     return assemble([(start, end, pair, mixed[source[poly]])], affine, argmax=True)
 
 
+def empty_boundary(affine: torch.Tensor) -> Boundary:
+    """A boundary without segments (when the caller does not want it computed)."""
+    return assemble([], affine, argmax=False)
+
+
 def assemble(parts, affine: torch.Tensor, argmax: bool) -> Boundary:
     """Concatenate per-level (or per-class) pieces into one :class:`Boundary`."""
     device = affine.device

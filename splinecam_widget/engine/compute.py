@@ -15,7 +15,7 @@ from ..errors import SplineCamError, VerificationError
 from ..network.convert import from_torch
 from ..partition import Partition
 from ..slice import Slice, as_float64_array
-from .boundary import argmax_boundary, level_sets
+from .boundary import argmax_boundary, empty_boundary, level_sets
 from .layers import sweep
 from .polygons import Polygons, flatten
 
@@ -113,6 +113,7 @@ def partition(
     progress: Callable[[LayerProgress], None] | None = None,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     threads: int | None = None,
+    boundary: bool = True,
 ) -> Partition:
     """Compute every linear region of ``model`` inside the domain of ``slice``, exactly.
 
@@ -146,6 +147,9 @@ def partition(
         CPU threads torch may use during this call (torch's setting is restored after).
         ``1`` is fastest for small partitions while other processes (a browser) compete
         for the cores; the default keeps torch's setting.
+    boundary : bool
+        Compute the decision boundary (default); ``False`` leaves ``boundary`` empty, for
+        callers that need only the regions.
 
     Returns
     -------
@@ -169,7 +173,9 @@ def partition(
     with torch.no_grad(), cpu_threads(threads):
         result = sweep(network, slice, device, max_regions, memory_budget, report)
         affine = result.maps.transpose(1, 2).contiguous()
-        if network.n_outputs == 1:
+        if not boundary:
+            boundary = empty_boundary(affine)
+        elif network.n_outputs == 1:
             boundary = level_sets(result.regions, affine, levels)
         else:
             boundary = argmax_boundary(result.regions, affine)
