@@ -15,7 +15,7 @@ from ..errors import SplineCamError, VerificationError
 from ..network.convert import from_torch
 from ..partition import Partition
 from ..slice import Slice, as_float64_array
-from .boundary import argmax_boundary, empty_boundary, level_sets
+from .assemble import partitions
 from .layers import sweep
 from .polygons import Polygons, flatten
 
@@ -103,6 +103,14 @@ def check_levels(levels, n_outputs: int) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
+def check_budgets(max_regions, memory_budget) -> None:
+    """Refuse a region or memory budget that is not a positive integer."""
+    if not (isinstance(max_regions, (int, np.integer)) and not isinstance(max_regions, bool) and max_regions >= 1):
+        raise SplineCamError(f"max_regions must be a positive integer, got {max_regions!r}")
+    if isinstance(memory_budget, bool) or not isinstance(memory_budget, (int, np.integer)) or memory_budget < 1:
+        raise SplineCamError(f"memory_budget must be a positive number of bytes (an integer), got {memory_budget!r}")
+
+
 def partition(
     model: torch.nn.Module,
     slice: Slice,
@@ -157,10 +165,7 @@ def partition(
     """
     if not isinstance(slice, Slice):
         raise SplineCamError(f"slice must be a Slice (see Slice.from_anchors), got {type(slice).__name__}")
-    if not (isinstance(max_regions, (int, np.integer)) and not isinstance(max_regions, bool) and max_regions >= 1):
-        raise SplineCamError(f"max_regions must be a positive integer, got {max_regions!r}")
-    if isinstance(memory_budget, bool) or not isinstance(memory_budget, (int, np.integer)) or memory_budget < 1:
-        raise SplineCamError(f"memory_budget must be a positive number of bytes (an integer), got {memory_budget!r}")
+    check_budgets(max_regions, memory_budget)
     device = resolve_device(device)
     network = from_torch(model, slice.input_shape, device)
     levels = check_levels(levels, network.n_outputs)
@@ -171,32 +176,8 @@ def partition(
             progress(LayerProgress(layer, n_layers, len(regions), slice, regions, pattern_ids))
 
     with torch.no_grad(), cpu_threads(threads):
-        result = sweep(network, slice, device, max_regions, memory_budget, report)
-        affine = result.maps.transpose(1, 2).contiguous()
-        if not boundary:
-            boundary = empty_boundary(affine)
-        elif network.n_outputs == 1:
-            boundary = level_sets(result.regions, affine, levels)
-        else:
-            boundary = argmax_boundary(result.regions, affine)
-        vertices, offsets, tags = flatten(result.regions)
-    out = Partition(
-        slice=slice,
-        vertices=vertices.cpu().numpy(),
-        offsets=offsets.cpu().numpy(),
-        edge_layer=tags.cpu().numpy(),
-        pattern_ids=result.pattern_ids.cpu().numpy(),
-        affine=affine.cpu().numpy(),
-        boundary=boundary.segments.cpu().numpy(),
-        boundary_classes=boundary.classes.cpu().numpy(),
-        boundary_levels=boundary.levels.cpu().numpy(),
-        boundary_regions=boundary.regions.cpu().numpy(),
-        levels=levels,
-        layer_names=[record.name for record in result.layers],
-        layer_region_counts=[len(record.parent) for record in result.layers],
-        layer_records=result.layers,
-        network=network,
-    )
+        result = sweep(network, [slice], device, max_regions, memory_budget, report)
+        (out,) = partitions(result, [slice], network, levels, boundary)
     if verify:
         verify_partition(model, out, device)
     return out

@@ -14,8 +14,8 @@ def find_candidates(boxes, maps, stage):
     return candidate_lines(boxes, maps, stage.breakpoints)
 
 
-def cut(regions, maps, stage, candidates, tag: int, max_regions: int):
-    """Pieces of ``regions`` on which ``stage`` is affine, and the region each came from."""
+def cut(regions, maps, stage, candidates, tag: int, budget):
+    """Pieces of ``regions`` on which ``stage`` is affine, and the region each came from (see ``split.Budget``)."""
     if isinstance(stage, Maximum):
-        return split_by_maximum(regions, maps, stage, candidates, tag, max_regions)
-    return split_regions(regions, maps, stage.breakpoints, candidates, tag, max_regions)
+        return split_by_maximum(regions, maps, stage, candidates, tag, budget)
+    return split_regions(regions, maps, stage.breakpoints, candidates, tag, budget)

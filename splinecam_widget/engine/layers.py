@@ -16,6 +16,7 @@ from ..network.stages import CUTTING_STAGES
 from ..slice import Slice
 from .cuts import cut, find_candidates
 from .polygons import Polygons, concat
+from .split import Budget
 
 
 @dataclass
@@ -29,6 +30,7 @@ class LayerRecord:
     name: str
     parent: torch.Tensor
     pattern: torch.Tensor
+    owner: torch.Tensor | None = None  # the slice of each piece, when several slices ran together
 
 
 class Chunk(NamedTuple):
@@ -48,12 +50,17 @@ class Chunk(NamedTuple):
 
 @dataclass
 class Sweep:
-    """Result of the layer loop, before the decision boundary."""
+    """Result of the layer loop, before the decision boundary.
+
+    With several slices, ``owners[r]`` is the slice of region ``r`` and each layer
+    record's ``owner`` the slice of each of its pieces.
+    """
 
     regions: Polygons
     maps: torch.Tensor  # (R, 3, K): the network's output map on each region
     pattern_ids: torch.Tensor  # (R,) int64, wrapping hash of the activation pattern
     layers: list[LayerRecord] = field(default_factory=list)
+    owners: torch.Tensor | None = None  # (R,) int64: the slice of each region
 
 
 @functools.lru_cache(maxsize=64)
@@ -62,17 +69,24 @@ def unit_weights(layer: int, n_units: int, device) -> torch.Tensor:
     return torch.from_numpy(hashing.unit_weights(layer, n_units)).to(device)
 
 
-def initial_maps(plane: Slice, device) -> torch.Tensor:
-    """``(1, 3, *input_shape)``: the plane itself, ``x = u*e1 + v*e2 + origin``."""
-    rows = np.stack([plane.basis[:, 0], plane.basis[:, 1], plane.origin])
-    return torch.from_numpy(rows).to(device).reshape(1, 3, *plane.input_shape)
+def initial_maps(planes: list[Slice], device) -> torch.Tensor:
+    """``(S, 3, *input_shape)``: each plane itself, ``x = u*e1 + v*e2 + origin``."""
+    rows = np.stack([np.stack([p.basis[:, 0], p.basis[:, 1], p.origin]) for p in planes])
+    return torch.from_numpy(rows).to(device).reshape(len(planes), 3, *planes[0].input_shape)
 
 
-def domain_polygon(plane: Slice, device) -> Polygons:
-    """The domain as a batch of one polygon whose edges are tagged -1."""
-    verts = torch.from_numpy(plane.domain).to(device).unsqueeze(0)
-    n = verts.shape[1]
-    return Polygons(verts, torch.tensor([n], device=device), torch.full((1, n), -1, dtype=torch.int16, device=device))
+def domain_polygons(planes: list[Slice], device) -> Polygons:
+    """The domains as a batch of polygons whose edges are tagged -1."""
+    return concat(
+        *[
+            Polygons(
+                torch.from_numpy(p.domain).to(device).unsqueeze(0),
+                torch.tensor([len(p.domain)], device=device),
+                torch.full((1, len(p.domain)), -1, dtype=torch.int16, device=device),
+            )
+            for p in planes
+        ]
+    )
 
 
 CACHE_CHUNK_BYTES = 16 * 2**20  # maps pushed through the stages at once: fits in cache, runs several times faster
@@ -95,9 +109,14 @@ def interior_values(maps: torch.Tensor, pieces: Polygons) -> torch.Tensor:
     return torch.addcmul(flat[:, 2], point[:, 0:1], flat[:, 0]).addcmul_(point[:, 1:2], flat[:, 1])
 
 
-def sweep(network: Network, plane: Slice, device, max_regions: int, memory_budget: int, progress=None) -> Sweep:
-    """Run the program of ``network`` over the domain of ``plane`` (see :class:`Descent`)."""
-    return Descent(network, device, max_regions, memory_budget, progress).run(plane)
+def sweep(network: Network, planes: list[Slice], device, max_regions: int, memory_budget: int, progress=None) -> Sweep:
+    """Run the program of ``network`` over the domains of ``planes`` together (see :class:`Descent`).
+
+    Every region carries its own affine maps, so regions of different slices go through
+    each layer side by side: the per-layer work is shared, and each slice's regions are
+    exactly those it would get alone.  ``max_regions`` applies to each slice.
+    """
+    return Descent(network, device, max_regions, memory_budget, progress, len(planes)).run(planes)
 
 
 class Descent:
@@ -119,40 +138,50 @@ class Descent:
     are appended to ``finals`` depth-first, each run in the order of its pieces.
     """
 
-    def __init__(self, network: Network, device, max_regions: int, memory_budget: int, progress):
+    def __init__(self, network: Network, device, max_regions: int, memory_budget: int, progress, n_slices: int = 1):
         self.network, self.device, self.max_regions, self.progress = network, device, max_regions, progress
         self.cuts = [i for i, node in enumerate(network.nodes) if isinstance(node.stage, CUTTING_STAGES)]
         self.group_budget = memory_budget // max(len(self.cuts), 1)
         self.counts = [0] * len(self.cuts)
+        self.slice_counts = [torch.zeros(n_slices, dtype=torch.int64, device=device) for _ in self.cuts]
         self.parents: list[list[torch.Tensor]] = [[] for _ in self.cuts]
         self.patterns: list[list[torch.Tensor]] = [[] for _ in self.cuts]
+        self.owners: list[list[torch.Tensor]] = [[] for _ in self.cuts]
         self.finals: list[tuple[Polygons, torch.Tensor, torch.Tensor]] = []
 
-    def run(self, plane: Slice) -> Sweep:
-        """Partition the domain of ``plane``: every region with its output map and pattern id."""
+    def run(self, planes: list[Slice]) -> Sweep:
+        """Partition the domains of ``planes``: every region with its output map, pattern id and slice."""
         nodes = self.network.nodes
-        regions = domain_polygon(plane, self.device)
+        regions = domain_polygons(planes, self.device)
         values = self.network.run(
-            {0: initial_maps(plane, self.device)}, 0, self.cuts[0] if self.cuts else len(nodes), apply_to_maps
+            {0: initial_maps(planes, self.device)}, 0, self.cuts[0] if self.cuts else len(nodes), apply_to_maps
         )
-        ids = torch.zeros(1, dtype=torch.int64, device=self.device)
+        owners = torch.arange(len(planes), device=self.device)
+        ids = torch.zeros(len(planes), dtype=torch.int64, device=self.device)
         if not self.cuts:
-            return Sweep(regions, values[self.network.output].reshape(1, 3, -1), ids, [])
+            return Sweep(regions, values[self.network.output].reshape(len(planes), 3, -1), ids, [], owners)
         first = nodes[self.cuts[0]]
-        candidates = find_candidates(regions.bounding_boxes(), values[first.inputs[0]].reshape(1, 3, -1), first.stage)
-        self.descend(0, regions, values, candidates, torch.zeros(1, dtype=torch.int64, device=self.device), ids, True)
+        maps = values[first.inputs[0]].reshape(len(planes), 3, -1)
+        candidates = find_candidates(regions.bounding_boxes(), maps, first.stage)
+        self.descend(0, regions, values, candidates, owners, owners, ids, True)
         records = [
             LayerRecord(nodes[index].stage.name, torch.cat(self.parents[layer]), torch.cat(self.patterns[layer]))
             for layer, index in enumerate(self.cuts)
         ]
         polys, maps, final_ids = zip(*self.finals)
-        return Sweep(concat(*polys), torch.cat(maps), torch.cat(final_ids), records)
+        final_owners = torch.cat(self.owners[-1])
+        for record, layer_owners in zip(records, self.owners):
+            record.owner = torch.cat(layer_owners)
+        return Sweep(concat(*polys), torch.cat(maps), torch.cat(final_ids), records, final_owners)
 
-    def descend(self, layer: int, regions: Polygons, values: dict, candidates, region_ids, ids, whole: bool) -> None:
+    def descend(
+        self, layer: int, regions: Polygons, values: dict, candidates, region_ids, owners, ids, whole: bool
+    ) -> None:
         """Cut ``regions`` at cutting layer ``layer`` and carry every piece to the end of the network.
 
-        ``region_ids`` are the regions' global indices at the previous layer, ``ids``
-        their pattern hashes; ``whole`` says the regions cover the whole domain.
+        ``region_ids`` are the regions' global indices at the previous layer, ``owners``
+        their slices, ``ids`` their pattern hashes; ``whole`` says the regions cover
+        every domain.
         """
         network, nodes = self.network, self.network.nodes
         index = self.cuts[layer]
@@ -160,19 +189,16 @@ class Descent:
         stop = self.cuts[layer + 1] if layer + 1 < len(self.cuts) else len(nodes)
         upcoming = nodes[stop] if stop < len(nodes) else None
         source = values[node.inputs[0]]
-        try:
-            pieces, parent = cut(
-                regions,
-                source.reshape(len(regions), 3, -1),
-                stage,
-                candidates,
-                layer,
-                self.max_regions - self.counts[layer],
-            )
-        except RegionBudgetExceeded as exc:  # restate with the whole layer's count
-            raise RegionBudgetExceeded(self.max_regions, layer, self.counts[layer] + exc.n_regions) from None
+        counts = self.slice_counts[layer]
+        counts.index_add_(0, owners, torch.ones_like(owners))  # each region is at least one piece
+        if int(counts[owners].max()) > self.max_regions:
+            raise RegionBudgetExceeded(self.max_regions, layer, int(counts[owners].max()))
+        budget = Budget(self.max_regions, owners, counts)
+        pieces, parent = cut(regions, source.reshape(len(regions), 3, -1), stage, candidates, layer, budget)
         self.counts[layer] += len(pieces)
         self.parents[layer].append(region_ids[parent])
+        piece_owners = owners[parent]
+        self.owners[layer].append(piece_owners)
         piece_ids = torch.arange(self.counts[layer] - len(pieces), self.counts[layer], device=self.device)
         boxes = pieces.bounding_boxes()
         held = max(region_bytes(values), 1)
@@ -201,10 +227,10 @@ class Descent:
                 group_rows = self.rows_per_group(local, stage.name)
                 step = max(1, min(step, group_rows))
             if sum(len(chunk.ids) for chunk in group) >= group_rows:
-                self.flush(layer, pieces, piece_ids, group, whole and group_rows >= len(parent))
+                self.flush(layer, pieces, piece_ids, piece_owners, group, whole and group_rows >= len(parent))
                 group = []
         if group:
-            self.flush(layer, pieces, piece_ids, group, whole and group_rows >= len(parent))
+            self.flush(layer, pieces, piece_ids, piece_owners, group, whole and group_rows >= len(parent))
 
     def rows_per_group(self, local: dict, name: str) -> int:
         """Regions whose next-layer maps fit the per-layer share of the memory budget."""
@@ -217,7 +243,7 @@ class Descent:
             )
         return self.group_budget // max(per_region, 1)
 
-    def flush(self, layer: int, pieces: Polygons, piece_ids, group: list[Chunk], whole: bool) -> None:
+    def flush(self, layer: int, pieces: Polygons, piece_ids, owners, group: list[Chunk], whole: bool) -> None:
         """Carry a group of consecutive chunks to the next layer (or record them as final regions)."""
         first, last = group[0].rows.start, group[-1].rows.stop
         members = pieces.take(slice(first, last))
@@ -235,4 +261,4 @@ class Descent:
                 *[(chunk.candidates[0] + chunk.rows.start - first, *chunk.candidates[1:]) for chunk in group]
             )
         )
-        self.descend(layer + 1, members, values, candidates, piece_ids[first:last], ids, whole)
+        self.descend(layer + 1, members, values, candidates, piece_ids[first:last], owners[first:last], ids, whole)

@@ -18,7 +18,7 @@ import torch
 from ..network.stages import Maximum
 from .argmax import argmax_cells
 from .polygons import ZERO_TOLERANCE, Polygons
-from .split import PieceRounds
+from .split import Budget, PieceRounds
 
 LOOKAHEAD = 8  # candidate windows tested per piece and round
 
@@ -90,14 +90,14 @@ def exact_contenders(verts: torch.Tensor, affine: torch.Tensor, valid: torch.Ten
     return keep.scatter(2, lead, True)
 
 
-def split_by_maximum(regions: Polygons, maps: torch.Tensor, stage: Maximum, candidates, tag: int, max_regions: int):
+def split_by_maximum(regions: Polygons, maps: torch.Tensor, stage: Maximum, candidates, tag: int, budget: Budget):
     """All pieces of ``regions`` on which every window of ``stage`` has one winner.
 
     Parameters and returns as :func:`~.split.split_regions`, with ``candidates`` the
     ``(region, window)`` pairs from :func:`candidate_windows`.
     """
     region, windows = candidates
-    rounds = PieceRounds(regions, region, tag, max_regions)
+    rounds = PieceRounds(regions, region, tag, budget)
     look = torch.arange(LOOKAHEAD, device=maps.device)
     while rounds.active.numel():
         active = rounds.active

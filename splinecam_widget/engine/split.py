@@ -89,6 +89,28 @@ class PieceStore:
         return Polygons(self.verts[index], self.counts[index], self.tags[index])
 
 
+class Budget:
+    """The region budget of one cutting layer, per slice.
+
+    ``owners`` gives the slice of each region about to be cut; ``counts`` the pieces each
+    slice already has at this layer, the regions about to be cut included (it is updated
+    in place as pieces are added).  :class:`RegionBudgetExceeded` is raised as soon as a
+    slice has more than ``limit`` pieces.
+    """
+
+    def __init__(self, limit: int, owners: torch.Tensor, counts: torch.Tensor):
+        self.limit, self.owners, self.counts = limit, owners, counts
+
+    def add(self, owners: torch.Tensor, tag: int) -> None:
+        """Count new pieces of the slices ``owners``."""
+        if owners.numel() == 0:
+            return
+        self.counts.index_add_(0, owners, torch.ones_like(owners))
+        worst = int(self.counts[owners].max())
+        if worst > self.limit:
+            raise RegionBudgetExceeded(self.limit, tag, worst)
+
+
 class PieceRounds:
     """The pieces of one layer while they are cut in rounds.
 
@@ -97,14 +119,14 @@ class PieceRounds:
     from the same point of the list.  ``active`` holds the pieces with candidates left.
     """
 
-    def __init__(self, regions: Polygons, candidate_region: torch.Tensor, tag: int, max_regions: int):
+    def __init__(self, regions: Polygons, candidate_region: torch.Tensor, tag: int, budget: Budget):
         device = regions.verts.device
         self.starts = torch.zeros(len(regions) + 1, dtype=torch.int64, device=device)
         self.starts[1:] = torch.bincount(candidate_region, minlength=len(regions)).cumsum(0)
         self.store = PieceStore(regions)
         self.parent = torch.arange(len(regions), device=device)
         self.pointer = self.starts[:-1].clone()
-        self.tag, self.max_regions = tag, max_regions
+        self.tag, self.budget = tag, budget
         self.active = (self.pointer < self.starts[1:]).nonzero().squeeze(1)
 
     def ends(self, rows: torch.Tensor) -> torch.Tensor:
@@ -120,8 +142,7 @@ class PieceRounds:
         new_rows = torch.arange(self.store.size, self.store.size + extra.numel(), device=source.device)
         self.store.grow(extra.numel())
         self.store.size += extra.numel()
-        if self.store.size > self.max_regions:
-            raise RegionBudgetExceeded(self.max_regions, self.tag, self.store.size)
+        self.budget.add(self.budget.owners[self.parent[source[extra]]], self.tag)
         kept = first.nonzero().squeeze(1)
         self.store.put(source[kept], children.take(kept))
         self.store.put(new_rows, children.take(extra))
@@ -139,7 +160,7 @@ class PieceRounds:
 
 
 def split_regions(
-    regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tensor, candidates, tag: int, max_regions: int
+    regions: Polygons, maps: torch.Tensor, breakpoints: torch.Tensor, candidates, tag: int, budget: Budget
 ):
     """All pieces of ``regions`` cut by the layer whose pre-activation maps are ``maps``.
 
@@ -156,8 +177,8 @@ def split_regions(
         sorted by region (see :func:`candidate_lines`).
     tag : int
         Edge tag for the cuts (the layer index).
-    max_regions : int
-        Raise :class:`RegionBudgetExceeded` past this many pieces.
+    budget : Budget
+        Raise :class:`RegionBudgetExceeded` when a slice gets more pieces than it allows.
 
     Returns
     -------
@@ -168,7 +189,7 @@ def split_regions(
     region, units, breaks = candidates
     lines = maps[region, :, units]  # (C, 3): each candidate's line a*u + b*v + c
     lines[:, 2] -= breakpoints[breaks]
-    rounds = PieceRounds(regions, region, tag, max_regions)
+    rounds = PieceRounds(regions, region, tag, budget)
     window = torch.arange(LOOKAHEAD, device=maps.device)
     while rounds.active.numel():
         active = rounds.active

@@ -42,8 +42,11 @@ class Affine:
         out = out.reshape(n_regions, 3, *out.shape[1:])
         if self.bias is None:
             return out
-        # Out of place: ``linear`` may return a view of ``maps`` (reshapes, identity), which other stages still read.
-        return torch.cat([out[:, :2], (out[:, 2] + self.bias).unsqueeze(1)], dim=1)
+        if out.untyped_storage().data_ptr() == maps.untyped_storage().data_ptr():
+            # ``linear`` returned a view of ``maps`` (reshapes, identity), which other stages still read
+            out = out.clone()
+        out[:, 2] += self.bias  # the bias moves the offset row only
+        return out
 
     def evaluate(self, x: torch.Tensor) -> torch.Tensor:
         """The stage on a batch of actual values ``(B, *in_shape)``."""
