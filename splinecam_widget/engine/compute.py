@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from ..slice import Slice, as_float64_array
 from .assemble import partitions
 from .layers import sweep
 from .polygons import Polygons, flatten
+from .threads import cpu_threads
 
 DEFAULT_MAX_REGIONS = 2_000_000
 DEFAULT_MEMORY_BUDGET = 2 * 2**30
@@ -58,22 +58,6 @@ class LayerProgress:
             edge_layer=tags,
             pattern_ids=self._pattern_ids.cpu().numpy(),
         )
-
-
-@contextlib.contextmanager
-def cpu_threads(threads: int | None):
-    """Let torch use ``threads`` CPU threads inside the block (``None``: leave it alone)."""
-    if threads is None:
-        yield
-        return
-    if not (isinstance(threads, (int, np.integer)) and threads >= 1):
-        raise SplineCamError(f"threads must be a positive integer or None, got {threads!r}")
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(threads))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def resolve_device(device) -> torch.device:
@@ -154,7 +138,8 @@ def partition(
     threads : int, optional
         CPU threads torch may use during this call (torch's setting is restored after).
         ``1`` is fastest for small partitions while other processes (a browser) compete
-        for the cores; the default keeps torch's setting.
+        for the cores; the default is torch's setting less the cores other programs keep
+        busy when the call starts (see ``engine/threads.py``).
     boundary : bool
         Compute the decision boundary (default); ``False`` leaves ``boundary`` empty, for
         callers that need only the regions.

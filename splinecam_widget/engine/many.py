@@ -22,10 +22,10 @@ from .compute import (
     DEFAULT_MEMORY_BUDGET,
     check_budgets,
     check_levels,
-    cpu_threads,
     resolve_device,
 )
 from .layers import sweep
+from .threads import cpu_threads
 
 
 def partition_many(

@@ -1,0 +1,43 @@
+"""Thread counts: torch's setting less the cores other programs keep busy, restored after each call."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+import splinecam_widget.engine.threads as threads
+from splinecam_widget import SplineCamError
+
+
+def test_busy_cores_are_left_to_the_programs_using_them(monkeypatch):
+    monkeypatch.setattr(threads, "_cpu_count", lambda: 4)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
+    for busy, expected in [(0, 4), (1, 3), (3, 1), (9, 1)]:
+        monkeypatch.setattr(threads, "busy_elsewhere", lambda busy=busy: busy)
+        assert threads.auto_threads() == expected
+    monkeypatch.setattr(threads, "busy_elsewhere", lambda: None)
+    assert threads.auto_threads() == 4
+
+
+def test_a_cpu_hog_is_seen_and_this_process_is_not_counted():
+    quiet = threads.busy_elsewhere()
+    assert quiet is not None and quiet >= 0
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        assert max(threads.busy_elsewhere() for _ in range(5)) >= 1
+    finally:
+        hog.kill()
+
+
+def test_the_thread_count_is_restored_and_checked():
+    before = torch.get_num_threads()
+    with threads.cpu_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(SplineCamError, match="threads must be a positive integer"):
+            with threads.cpu_threads(bad):
+                pass
