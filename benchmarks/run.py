@@ -1,27 +1,33 @@
 """Side-by-side benchmark: splinecam-widget's engine against regioncam, in one process.
 
-Run:  .venv/bin/python benchmarks/run.py [--repeats N] [--only NAME] [--device cpu|cuda] [--cnn]
+Run:  .venv/bin/python benchmarks/run.py [--repeats N] [--only NAME] [--device cpu|cuda] [--busy] [--cnn]
 
-Every workload uses default torch initialisation with seed 0.  For each it prints
-both region counts, the median wall time of both engines, the ratio ours/peer
-and the peak resident memory added while our engine ran.
+Every workload uses default torch initialisation with seed 0.  For each it prints both
+region counts, the median wall time of both engines, the ratio ours/peer and the peak
+resident memory added while our engine ran:
+
+- MLPs, as regioncam runs them;
+- the interactive case: a 2-64-64-64-1 MLP on its anchors' square, run on one thread as
+  the widget runs partitions under 20,000 regions;
+- convolutional nets, ours on the CNN, regioncam on its unrolled dense twin (the same
+  function written with Linear layers; regioncam has no convolutions).
+
+``--busy`` also reports, for one CNN, the time with one CPU hog per core divided by the
+time on the quiet machine, ours and regioncam's, measured in the same run.  ``--cnn``
+runs larger conv nets (ours only; minutes on a CPU).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import threading
 import time
 
 import numpy as np
 import regioncam
 import torch
+from common import PeakMemory, cpu_hogs, dense_twin, timed
 
 from splinecam_widget import Slice, partition, square_domain
-
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def mlp(*widths: int) -> torch.nn.Sequential:
@@ -32,25 +38,98 @@ def mlp(*widths: int) -> torch.nn.Sequential:
     return torch.nn.Sequential(*layers[:-1]).eval()
 
 
-def workload(widths, half_width):
-    """(model, slice) for an MLP; 2-input nets use the (x, y) plane, others a plane through 3 random inputs."""
-    torch.manual_seed(0)
-    model = mlp(*widths)
-    if widths[0] == 2:
-        plane = Slice(np.zeros(2), np.eye(2), square_domain(half_width))
-    else:
-        anchors = torch.randn(3, widths[0])
-        plane = Slice.from_anchors(anchors).with_domain(square_domain(half_width))
-    return model, plane
+def plane_for(input_dim: int, half_width: float, seed: int = 0) -> Slice:
+    """The (x, y) plane for 2 inputs, else a plane through three random inputs (a square around them)."""
+    if input_dim == 2:
+        return Slice(np.zeros(2), np.eye(2), square_domain(half_width))
+    anchors = torch.randn(3, input_dim, generator=torch.Generator().manual_seed(seed))
+    return Slice.from_anchors(anchors).with_domain(square_domain(half_width))
 
 
+def small_cnn(channels: int, size: int) -> torch.nn.Sequential:
+    """Two 3x3 convolutions (the second with stride 2) and a Linear head, on 1 x size x size inputs."""
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, channels, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(channels, channels, 3, stride=2, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(channels * (size // 2) ** 2, 10),
+    ).eval()
+
+
+# name: (model builder, input shape, half-width, threads for our engine: None = its default)
 WORKLOADS = {
-    "mlp-2-64x3-1 [-1,1]": ((2, 64, 64, 64, 1), 1.0),
-    "mlp-2-64x3-1 [-10,10]": ((2, 64, 64, 64, 1), 10.0),
-    "mlp-2-128x3-1 [-1,1]": ((2, 128, 128, 128, 1), 1.0),
-    "mlp-784-256x3-10 hw5": ((784, 256, 256, 256, 10), 5.0),
-    "mlp-784-256x3-10 hw20": ((784, 256, 256, 256, 10), 20.0),
+    "mlp-2-64x3-1 [-1,1]": (lambda: mlp(2, 64, 64, 64, 1), (2,), 1.0, None),
+    "mlp-2-64x3-1 [-10,10]": (lambda: mlp(2, 64, 64, 64, 1), (2,), 10.0, None),
+    "mlp-2-128x3-1 [-1,1]": (lambda: mlp(2, 128, 128, 128, 1), (2,), 1.0, None),
+    "mlp-784-256x3-10 hw5": (lambda: mlp(784, 256, 256, 256, 10), (784,), 5.0, None),
+    "mlp-784-256x3-10 hw20": (lambda: mlp(784, 256, 256, 256, 10), (784,), 20.0, None),
+    "interactive 2-64x3-1, 1 thread": (lambda: mlp(2, 64, 64, 64, 1), (2,), 1.0, 1),
+    "cnn 1x16x16 8ch hw0.6": (lambda: small_cnn(8, 16), (1, 16, 16), 0.6, None),
+    "cnn 1x16x16 16ch hw0.3": (lambda: small_cnn(16, 16), (1, 16, 16), 0.3, None),
+    "cnn 1x24x24 8ch hw0.3": (lambda: small_cnn(8, 24), (1, 24, 24), 0.3, None),
 }
+BUSY_WORKLOAD = "cnn 1x16x16 16ch hw0.3"
+
+
+def workload(name: str):
+    """``(model, twin for regioncam, plane, threads)`` of a workload, seed 0."""
+    build, shape, half_width, threads = WORKLOADS[name]
+    torch.manual_seed(0)
+    model = build()
+    twin = model if len(shape) == 1 else dense_twin(model, shape).float()
+    return model, twin, plane_for(int(np.prod(shape)), half_width), threads, shape
+
+
+def run_peer(twin, plane: Slice) -> int:
+    """Regioncam on the same square of the same plane (the plane as a first linear layer)."""
+    half_width = float(np.abs(plane.domain).max())
+    cam = regioncam.Regioncam(half_width)
+    if plane.dim != 2 or not np.allclose(plane.basis, np.eye(2)):
+        cam.linear(plane.basis.T.astype(np.float32), plane.origin.astype(np.float32))
+    cam.add(twin)
+    return cam.num_faces
+
+
+def ours(model, plane, shape, threads, device):
+    """Our engine on the model itself (conv nets as conv nets)."""
+    cnn_plane = Slice(plane.origin.reshape(shape), plane.basis, plane.domain)
+    return partition(model, cnn_plane, device=device, threads=threads)
+
+
+def compare(args) -> None:
+    header = f"{'workload':32} {'regions':>8} {'peer':>8} {'ours s':>8} {'peer s':>8} {'ratio':>6} {'peak MB':>8}"
+    print(header)
+    print("-" * len(header))
+    for name in WORKLOADS:
+        if args.only and args.only not in name:
+            continue
+        model, twin, plane, threads, shape = workload(name)
+        repeats = args.repeats if "784" not in name else max(1, args.repeats // 2)
+        job = (model, plane, shape, threads, args.device)
+        ours_time, result = timed(lambda job=job: ours(*job), repeats)
+        with PeakMemory() as memory:
+            ours(model, plane, shape, threads, args.device)
+        peer_time, peer_count = timed(lambda twin=twin, plane=plane: run_peer(twin, plane), repeats)
+        print(
+            f"{name:32} {result.n_regions:8d} {peer_count:8d} {ours_time:8.3f} {peer_time:8.3f} "
+            f"{ours_time / peer_time:6.2f} {memory.peak / 2**20:8.0f}",
+            flush=True,
+        )
+
+
+def busy(args) -> None:
+    """Time beside one CPU hog per core over time on the quiet machine, ours and regioncam's."""
+    model, twin, plane, threads, shape = workload(BUSY_WORKLOAD)
+    ours_quiet, _ = timed(lambda: ours(model, plane, shape, threads, args.device), args.repeats)
+    peer_quiet, _ = timed(lambda: run_peer(twin, plane), args.repeats)
+    with cpu_hogs():
+        ours_busy, _ = timed(lambda: ours(model, plane, shape, threads, args.device), args.repeats)
+        peer_busy, _ = timed(lambda: run_peer(twin, plane), args.repeats)
+    print(f"\nbusy machine ({BUSY_WORKLOAD}, one CPU hog per core): time busy / time quiet")
+    print(f"  ours      {ours_busy:7.3f} s / {ours_quiet:7.3f} s = {ours_busy / ours_quiet:5.2f}")
+    print(f"  regioncam {peer_busy:7.3f} s / {peer_quiet:7.3f} s = {peer_busy / peer_quiet:5.2f}")
 
 
 def vgg_like(widths, input_size: int, hidden: int) -> torch.nn.Sequential:
@@ -83,7 +162,7 @@ CNN_WORKLOADS = {
 
 
 def run_cnn(device: str) -> None:
-    """Our engine alone (regioncam has no convolutions): regions, time and peak memory."""
+    """Our engine alone on larger conv nets: regions, time and peak memory."""
     print(f"{'workload':40} {'regions':>8} {'ours s':>8} {'peak MB':>8}")
     for name, (build, shape, half_width) in CNN_WORKLOADS.items():
         torch.manual_seed(0)
@@ -96,80 +175,21 @@ def run_cnn(device: str) -> None:
         print(f"{name:40} {result.n_regions:8d} {elapsed:8.1f} {memory.peak / 2**20:8.0f}", flush=True)
 
 
-def run_peer(model, plane: Slice) -> int:
-    """Regioncam on the same square of the same plane (the plane as a first linear layer)."""
-    half_width = float(np.abs(plane.domain).max())
-    cam = regioncam.Regioncam(half_width)
-    if plane.dim != 2 or not np.allclose(plane.basis, np.eye(2)):
-        cam.linear(plane.basis.T.astype(np.float32), plane.origin.astype(np.float32))
-    cam.add(model)
-    return cam.num_faces
-
-
-class PeakMemory:
-    """Samples this process's resident memory in a thread; ``peak`` is the rise above the start."""
-
-    def __enter__(self):
-        self.start = self.peak_rss = self._rss()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = self.peak_rss - self.start
-
-    @staticmethod
-    def _rss() -> int:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * PAGE
-
-    def _sample(self):
-        while not self._stop.wait(0.002):
-            self.peak_rss = max(self.peak_rss, self._rss())
-
-
-def timed(fn, repeats: int):
-    """Median wall time of ``repeats`` calls (after one warm-up) and the last result."""
-    result = fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", help="run the workloads whose name contains this text")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--cnn", action="store_true", help="run the convolutional workloads instead (minutes on a CPU)")
+    parser.add_argument("--busy", action="store_true", help="also measure beside one CPU hog per core")
+    parser.add_argument("--cnn", action="store_true", help="run the larger convolutional workloads instead")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
     if args.cnn:
         run_cnn(args.device)
         return
-    header = f"{'workload':24} {'regions':>8} {'peer':>8} {'ours s':>8} {'peer s':>8} {'ratio':>6} {'peak MB':>8}"
-    print(header)
-    print("-" * len(header))
-    for name, (widths, half_width) in WORKLOADS.items():
-        if args.only and args.only not in name:
-            continue
-        model, plane = workload(widths, half_width)
-        repeats = args.repeats if widths[1] <= 128 else max(1, args.repeats // 2)
-        ours_time, ours = timed(lambda model=model, plane=plane: partition(model, plane, device=args.device), repeats)
-        with PeakMemory() as memory:
-            partition(model, plane, device=args.device)
-        peer_time, peer_count = timed(lambda model=model, plane=plane: run_peer(model, plane), repeats)
-        print(
-            f"{name:24} {ours.n_regions:8d} {peer_count:8d} {ours_time:8.3f} {peer_time:8.3f} "
-            f"{ours_time / peer_time:6.2f} {memory.peak / 2**20:8.0f}",
-            flush=True,
-        )
+    compare(args)
+    if args.busy:
+        busy(args)
 
 
 if __name__ == "__main__":
