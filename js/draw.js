@@ -56,8 +56,9 @@ export class SceneRenderer {
    * @param {Style | null} style  colours of `geometry` (same seq), or null to draw it uncoloured
    * @param {Camera} camera
    * @param {Theme} theme
+   * @param {Set<string>} visible  "edges" and "boundary" are drawn when in it
    */
-  render(geometry, style, camera, theme) {
+  render(geometry, style, camera, theme, visible) {
     const t0 = performance.now();
     const buffer = /** @type {PixelBuffer} */ (this.buffer);
     buffer.clear(theme.backgroundRGBA);
@@ -70,14 +71,14 @@ export class SceneRenderer {
       const palette = style?.edgePalette;
       /** @type {(layer: number) => number} */
       const colorOf = palette ? (layer) => palette[Math.min(layer + 1, palette.length - 1)] : () => theme.edgeRGBA;
-      drawEdges(buffer, geometry.vertices, geometry.offsets, geometry.edgeLayer, colorOf, t);
+      if (visible.has("edges")) drawEdges(buffer, geometry.vertices, geometry.offsets, geometry.edgeLayer, colorOf, t);
     }
     this.ctx.setTransform(1, 0, 0, 1, 0, 0);
     this.ctx.putImageData(buffer.image, 0, 0);
     if (geometry) {
       this.ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
       drawDomain(this.ctx, geometry.domain, camera, theme);
-      drawBoundary(this.ctx, geometry, camera, theme);
+      if (visible.has("boundary")) drawBoundary(this.ctx, geometry, camera, theme);
     }
     this.snapshotStale = true;
     this.drawnCamera = camera.clone();

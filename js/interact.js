@@ -3,6 +3,7 @@
 /**
  * @typedef {object} InteractionHandlers
  * @property {(x: number, y: number) => number} anchorAt      handle under a CSS point, or -1
+ * @property {(i: number) => void} onAnchorGrab               a drag of anchor i begins
  * @property {(i: number, x: number, y: number) => void} onAnchorMove  every pointer move while dragging anchor i
  * @property {(i: number) => void} onAnchorRelease             the drag of anchor i ended
  * @property {(dx: number, dy: number) => void} onPan         the background was dragged by (dx, dy) CSS pixels
@@ -55,6 +56,7 @@ export function attachInteraction(target, h) {
     }
     const anchor = h.anchorAt(p.x, p.y);
     Object.assign(gesture, { kind: anchor >= 0 ? "anchor" : "pan", anchor, x0: p.x, y0: p.y, moved: false });
+    if (anchor >= 0) h.onAnchorGrab(anchor);
     target.style.cursor = anchor >= 0 ? "grabbing" : "move";
     e.preventDefault();
   };

@@ -79,7 +79,7 @@ export class Painter {
     const { renderer, camera, state, layout } = this;
     this.frame = 0;
     if (this.wantExact || (this.wantPreview && !renderer.preview(camera, state.theme))) {
-      renderer.render(state.geometry, state.style, camera, state.theme);
+      renderer.render(state.geometry, state.style, camera, state.theme, state.visible);
       // for automation: which computation is on screen, and how long drawing it took
       layout.root.dataset.drawnSeq = String(state.geometry ? state.geometry.seq : -1);
       layout.root.dataset.drawMs = renderer.lastMs.toFixed(1);

@@ -1,4 +1,5 @@
-// Light and dark themes from Jupyter's CSS variables, with fallbacks for other front ends.
+// Light and dark themes for the canvas, from the --scw-* variables of styles.js (which follow
+// JupyterLab's, VS Code's or marimo's theme).
 
 /**
  * @typedef {object} Theme
@@ -46,19 +47,42 @@ export function readTheme(el) {
   const style = getComputedStyle(el);
   /** @param {string} name @param {string} fallback */
   const v = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
-  const background = v("--jp-layout-color0", "#ffffff");
-  const foreground = v("--jp-ui-font-color0", "#1a1a1a");
+  const background = v("--scw-bg", "#ffffff");
+  const foreground = v("--scw-fg", "#1a1a1a");
   const bg = rgbOf(background, "#ffffff");
   const fg = rgbOf(foreground, "#1a1a1a");
   const dark = 0.299 * bg[0] + 0.587 * bg[1] + 0.114 * bg[2] < 128;
   return {
     background,
     foreground,
-    muted: v("--jp-ui-font-color2", dark ? "#9a9a9a" : "#616161"),
-    border: v("--jp-border-color1", dark ? "#555555" : "#bdbdbd"),
-    font: v("--jp-ui-font-family", "system-ui, -apple-system, sans-serif"),
+    muted: v("--scw-fg2", dark ? "#9a9a9a" : "#616161"),
+    border: v("--scw-border", dark ? "#555555" : "#bdbdbd"),
+    font: v("--scw-font", "system-ui, -apple-system, sans-serif"),
     backgroundRGBA: pack(bg, 255),
     edgeRGBA: pack(fg, dark ? 90 : 70),
     dark,
+  };
+}
+
+/**
+ * Call `changed` when the page's theme may have changed: JupyterLab's theme attributes, a dark class
+ * (marimo, Voilà), or the system's light/dark preference.
+ *
+ * @param {() => void} changed
+ * @returns {() => void} stops watching
+ */
+export function watchTheme(changed) {
+  const observer = new MutationObserver(changed);
+  for (const node of [document.documentElement, document.body]) {
+    observer.observe(node, {
+      attributes: true,
+      attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class", "data-theme", "style"],
+    });
+  }
+  const scheme = window.matchMedia?.("(prefers-color-scheme: dark)");
+  scheme?.addEventListener("change", changed);
+  return () => {
+    observer.disconnect();
+    scheme?.removeEventListener("change", changed);
   };
 }

@@ -34,13 +34,13 @@ const DATA_RADIUS = 6;
 export class Tips {
   /**
    * @param {HTMLElement} el  the tooltip element
-   * @param {import("@anywidget/types").Experimental} experimental
+   * @param {import("./channel.js").Channel} channel  requests to Python
    * @param {AbortSignal} signal  aborts the requests when the view goes away
    * @param {TipScene} scene
    */
-  constructor(el, experimental, signal, scene) {
+  constructor(el, channel, signal, scene) {
     this.el = el;
-    this.experimental = experimental;
+    this.channel = channel;
     this.signal = signal;
     this.scene = scene;
     /** @type {Tip | null} */
@@ -203,8 +203,8 @@ export class Tips {
     if (tip?.kind !== "region" || !geometry || geometry.partial || tip.region < 0) return;
     const { region } = tip;
     const seq = geometry.seq;
-    this.experimental
-      .invoke("_input_slope", { region, seq }, { signal: this.signal })
+    this.channel
+      .request("input_slope", { region, seq }, { signal: this.signal })
       .then(([res, buffers]) => {
         const now = this.scene.geometry();
         if (this.tip === tip && tip.pinned && tip.region === region && now && now.seq === seq) {
@@ -223,8 +223,8 @@ export class Tips {
    * @param {SampleTip} tip
    */
   #requestImage(tip) {
-    this.experimental
-      .invoke("_data_image", { row: tip.row }, { signal: this.signal })
+    this.channel
+      .request("data_image", { row: tip.row }, { signal: this.signal })
       .then(([res, buffers]) => {
         const shape = /** @type {{ shape: [number, number] | null }} */ (res).shape;
         if (this.tip !== tip || !shape || !buffers[0]) return;
@@ -256,8 +256,8 @@ export class Tips {
     };
     Object.assign(tip, { busy: true, error: null });
     this.#show(null);
-    this.experimental
-      .invoke("_use_as_anchor", { row: tip.row, anchor }, { signal: this.signal })
+    this.channel
+      .request("use_as_anchor", { row: tip.row, anchor }, { signal: this.signal })
       .then(([res]) => {
         const { ok, error } = /** @type {{ ok?: boolean, error?: string }} */ (res ?? {});
         done(ok ? null : (error ?? "the kernel did not use the point"));

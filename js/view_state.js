@@ -21,14 +21,16 @@ import { readTheme } from "./theme.js";
  * @property {import("./theme.js").Theme} theme  colours read from the page's CSS variables
  * @property {number} dpr          device pixels per CSS pixel the canvases were sized for
  * @property {Map<string, string>} decodeErrors  why the front end could not read a trait, by trait
+ * @property {Set<string>} visible  what is drawn over the regions: "edges", "boundary", "anchors", "data"
  */
 
 /**
  * @param {Array<[number, number]>} anchors  the `anchors_2d` trait
  * @param {HTMLElement} root  the widget's root element (its CSS variables give the theme)
+ * @param {string[] | undefined} visible  the `visible` trait
  * @returns {ViewState}
  */
-export function createViewState(anchors, root) {
+export function createViewState(anchors, root, visible) {
   return {
     geometry: null,
     style: null,
@@ -42,6 +44,7 @@ export function createViewState(anchors, root) {
     theme: readTheme(root),
     dpr: window.devicePixelRatio || 1,
     decodeErrors: new Map(),
+    visible: new Set(visible ?? ["edges", "boundary", "anchors", "data"]),
   };
 }
 
@@ -57,6 +60,14 @@ export function copyAnchors(anchors) {
  * @param {ViewState} state
  * @returns {import("./data.js").DataSet | null} the data points, when they belong to the plane on screen
  */
-export function shownData({ data, geometry }) {
+export function planeData({ data, geometry }) {
   return data && geometry && data.frame === geometry.frame && data.n > 0 ? data : null;
+}
+
+/**
+ * @param {ViewState} state
+ * @returns {import("./data.js").DataSet | null} the data points drawn: on the plane on screen, and not hidden
+ */
+export function shownData(state) {
+  return state.visible.has("data") ? planeData(state) : null;
 }

@@ -131,6 +131,7 @@ def test_collinear_anchors_are_refused_at_construction(model):
 
 
 def test_engine_errors_reach_w_error_and_the_status(model):
+    model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
     w = SplineCamWidget(model.train(), ANCHORS)
     w.wait(30)
     assert "eval()" in w.error and w.status["state"] == "error" and w.partition is None

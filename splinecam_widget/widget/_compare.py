@@ -4,7 +4,8 @@
 :class:`~splinecam_widget.SplineCamWidget` per network.  The front ends share
 their camera live (``link_group``); dragging an anchor in one view moves it in all;
 the ``"slope"`` and ``"output"`` colour bars span the union of every view's values;
-a statistics row under each view updates with each new partition.
+a statistics row under each view updates with each new partition; one legend above
+the views stands for all of them (:class:`~._legend.SharedLegend`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from ..colors import shared_color_range
 from ..errors import SplineCamError
 from ..stats import PartitionStats
+from ._legend import SharedLegend
 from ._widget import SplineCamWidget
 
 STATS_ROWS = (
@@ -50,7 +52,8 @@ def compare(models, anchors, names=None, *, columns: int | None = None, height: 
         Height of each canvas in CSS pixels.
     **options
         Passed to every :class:`~splinecam_widget.SplineCamWidget` (``color_by``,
-        ``domain``, ``levels``, ``max_regions``, ``image_shape``, ...).
+        ``domain``, ``levels``, ``max_regions``, ``image_shape``, ``toolbar``, ...);
+        ``legend=False`` hides the one legend the views share.
 
     Returns
     -------
@@ -74,6 +77,8 @@ class Comparison(ipywidgets.VBox):
         One view per network, in order.
     names : list of str
         Their titles.
+    legend : SharedLegend
+        The one legend of every view (their own legends are hidden).
     """
 
     def __init__(self, models, anchors, names=None, *, columns=None, height=360, **options):
@@ -87,9 +92,14 @@ class Comparison(ipywidgets.VBox):
         if columns < 1:
             raise SplineCamError(f"columns must be a positive integer, got {columns!r}")
         group = f"splinecam-compare-{uuid.uuid4().hex}"
+        show_legend = options.pop("legend", True)
         self.names = names
-        self.widgets = [SplineCamWidget(m, anchors, height=height, link_group=group, **options) for m in models]
+        self.widgets = [
+            SplineCamWidget(m, anchors, height=height, link_group=group, legend=False, **options) for m in models
+        ]
+        self.legend = SharedLegend(layout=ipywidgets.Layout(display=None if show_legend else "none"))
         self._lock = threading.Lock()
+        self._legend_lock = threading.Lock()  # apart from _lock: restyles under _lock update the legend
         self._syncing = False
         self._stats_rows = [ipywidgets.HTML(value="<i>computing…</i>") for _ in models]
         cells = [
@@ -99,15 +109,17 @@ class Comparison(ipywidgets.VBox):
         grid = ipywidgets.GridBox(
             cells, layout=ipywidgets.Layout(grid_template_columns=f"repeat({columns}, 1fr)", grid_gap="8px")
         )
-        super().__init__([grid])
+        super().__init__([self.legend, grid])
         for w in self.widgets:
             w.on_new_plane(self._new_plane)
             w.on_anchors_moved(self._moved_anchors)
             w.observe(self._new_mode, names="color_by")
+            w.observe(self._new_visible, names="visible")
             w.on_partition(self._drawn)
 
     # --- keeping the views together ---------------------------------------------------
-    def _follow(self, source, name: str, value) -> None:
+    def _follow(self, source, move) -> None:
+        """Call ``move(w)`` for every view but ``source`` (and nothing while views follow)."""
         with self._lock:
             if self._syncing:
                 return
@@ -115,26 +127,36 @@ class Comparison(ipywidgets.VBox):
         try:
             for w in self.widgets:
                 if w is not source:
-                    setattr(w, name, value)
+                    move(w)
         finally:
             self._syncing = False
 
     def _new_plane(self, source) -> None:
         """Anchors set in one view (e.g. a data point used as anchor): a new plane for every view."""
-        self._follow(source, "anchors", source.anchors)
+        self._follow(source, lambda w: setattr(w, "anchors", source.anchors))
 
     def _moved_anchors(self, source) -> None:
-        """A handle dragged in one view's front end: the same plane, the handle moves in every view."""
-        self._follow(source, "anchors_2d", source.anchors_2d)
+        """A handle dragged (or a move undone) in one view: the handles move in every view, undo with them."""
+        self._follow(source, lambda w: w._follow_anchor_move(source))
 
     def _new_mode(self, change) -> None:
-        self._follow(change["owner"], "color_by", change["new"])
+        self._follow(change["owner"], lambda w: setattr(w, "color_by", change["new"]))
         self._share_color_range()
+        self._show_legend()
+
+    def _new_visible(self, change) -> None:
+        """What one view draws (edges, boundary, anchors, data), every view draws."""
+        self._follow(change["owner"], lambda w: setattr(w, "visible", change["new"]))
 
     def _drawn(self, widget, partition) -> None:
-        """A view drew a new partition: refresh its statistics and the shared colour scale."""
+        """A view drew a new partition: refresh its statistics, the shared colour scale and the legend."""
         self._stats_rows[self.widgets.index(widget)].value = _stats_html(partition.stats())
         self._share_color_range()
+        self._show_legend()
+
+    def _show_legend(self) -> None:
+        with self._legend_lock:
+            self.legend.show(self.widgets)
 
     def _share_color_range(self) -> None:
         with self._lock:
@@ -178,6 +200,7 @@ class Comparison(ipywidgets.VBox):
         """Draw dataset points in every view (see :meth:`SplineCamWidget.show_data`)."""
         for w in self.widgets:
             w.show_data(X, y, max_distance=max_distance, max_points=max_points)
+        self._show_legend()
 
     def close(self) -> None:
         """Close every view (their threads stop, their partitions are released) and the comparison."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import traitlets
@@ -12,45 +13,69 @@ from ..errors import SplineCamError
 class WidgetExports(traitlets.HasTraits):
     """Mixin of :class:`~splinecam_widget.SplineCamWidget`: figures of what the widget shows.
 
-    Uses the widget's public ``wait``, ``color_by``, ``anchor_labels``, and for checkpoint
+    Uses the widget's public ``wait``, ``color_by``, ``visible``, ``anchor_labels``, and for checkpoint
     frames its ``_checkpoints`` and ``_computed_slice()``.
     """
+
+    def _figure_options(self, options: dict) -> dict:
+        """``options`` for a figure of what is shown: the colour mode and what is drawn, unless given."""
+        options.setdefault("color_by", self.color_by)
+        for part in ("edges", "boundary", "anchors"):
+            options.setdefault(part, part in self.visible)
+        return options
+
+    def _drawn_partition(self):
+        p = self.wait()
+        if p is None:
+            raise SplineCamError(f"there is no partition to save: {self.error or 'nothing computed yet'}")
+        return p
 
     def save_png(self, path, scale: float = 2.0, width: int = 800, **options) -> None:
         """Write the current partition as a PNG of ``width * scale`` pixels, rendered in Python.
 
         Any resolution works (no screen involved); in the ``"class"`` mode each pixel takes
-        its own class, so the decision regions are exact.  ``options`` go to
-        :func:`~splinecam_widget.export.png.render_partition`.
+        its own class, so the decision regions are exact.  The colour mode and what is
+        drawn (edges, boundary, anchors) follow the widget unless given; the legend or
+        colour bar is drawn below the plot (``legend=False`` leaves it out).  ``options``
+        go to :func:`~splinecam_widget.export.png.render_partition`.
         """
         from ..export.png import save_png
 
-        p = self.wait()
-        if p is None:
-            raise SplineCamError(f"there is no partition to save: {self.error or 'nothing computed yet'}")
-        options.setdefault("color_by", self.color_by)
-        save_png(p, path, scale=scale, width=width, **options)
+        save_png(self._drawn_partition(), path, scale=scale, width=width, **self._figure_options(options))
+
+    def to_png(self, scale: float = 2.0, width: int = 800, **options) -> bytes:
+        """The bytes :meth:`save_png` writes (the toolbar's PNG download, at the width of the view)."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "view.png"
+            self.save_png(path, scale=scale, width=width, **options)
+            return path.read_bytes()
 
     def save_svg(self, path, **options) -> None:
         """Write the current partition, in the current colour mode, as an SVG file.
 
+        What is drawn (edges, boundary, anchors) follows the widget unless given; the
+        legend or colour bar is drawn below the plot (``legend=False`` leaves it out).
         ``options`` go to :func:`~splinecam_widget.export.partition_to_svg` (``width``,
-        ``edges``, ``boundary``, ``anchors``).
+        ``edges``, ``boundary``, ``anchors``, ``legend``).
         """
         from ..export import save_svg
 
-        p = self.wait()
-        if p is None:
-            raise SplineCamError(f"there is no partition to save: {self.error or 'nothing computed yet'}")
-        options.setdefault("color_by", self.color_by)
         options.setdefault("anchor_labels", self.anchor_labels)
-        save_svg(p, path, **options)
+        save_svg(self._drawn_partition(), path, **self._figure_options(options))
+
+    def to_svg(self, **options) -> str:
+        """The text :meth:`save_svg` writes (the toolbar's SVG download)."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "view.svg"
+            self.save_svg(path, **options)
+            return path.read_text(encoding="utf-8")
 
     def to_bokeh(self, **options):
         """The current partition as a bokeh figure, in the current colour mode.
 
         ``options`` go to :func:`~splinecam_widget.export.partition_to_bokeh`
-        (``color_by`` and ``anchor_labels`` default to the widget's).
+        (``color_by`` and ``anchor_labels`` default to the widget's); the legend is a bokeh
+        ``Legend`` or ``ColorBar`` below the plot (``legend=False`` leaves it out).
 
         Raises
         ------
@@ -101,7 +126,8 @@ class WidgetExports(traitlets.HasTraits):
         width, scale : int, float
             Picture width in points and pixels per point.
         **options
-            ``color_by`` (default: the widget's), and the options of
+            ``color_by`` (default: the widget's), ``legend`` (default True: every frame
+            carries the legend or colour bar below its plot), and the options of
             :func:`~splinecam_widget.export.png.render_partition`.
 
         Returns

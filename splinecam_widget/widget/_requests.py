@@ -1,67 +1,39 @@
-"""Requests the front end sends to Python, and their answers.
+"""Requests the front end sends to Python, and their answers (over ``_channel.py``).
 
-Each handler gets the request's fields, checked, and returns ``(answer, buffers)``.  Every
-request is answered: a field of the wrong type, a row out of range or an unexpected
-failure comes back as ``{"error": message}``, shown where the answer would have been, so
-the front end's promise never hangs.  The front end asks for what is too big to keep in
-traits: the full input-space slope of a region, the picture of a data point, and
-replacing an anchor by a data point.
+Each handler gets the request's fields, checked, and returns ``(answer, buffers)``; every
+request is answered, failures included (see :func:`~._channel.request`).  The front end
+asks for what is too big to keep in traits (the full input-space slope of a region, the
+picture of a data point, a figure of the view) and for the actions of its toolbar
+(replace an anchor by a data point, undo an anchor move, cancel a computation).
 """
 
 from __future__ import annotations
 
-import functools
-
-import anywidget
 import numpy as np
 import traitlets
 
 from ..errors import SplineCamError
+from ._channel import RequestChannel, request
 from ._images import input_images, slope_images
 
-
-def integer_field(msg: dict, name: str, optional: bool = False):
-    """``msg[name]`` as an int; a float (even 2.0 or 1.9), a string, a bool or a missing field is refused."""
-    if name not in msg:
-        if optional:
-            return None
-        raise SplineCamError(f"the request has no {name!r} field")
-    value = msg[name]
-    if optional and value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SplineCamError(f"{name} must be an integer, got {value!r}")
-    return value
+EXPORT_WIDTHS = (16, 4096)
+"""Smallest and largest width (CSS pixels) of a figure the front end may ask for."""
+EXPORT_SCALE = 2.0
+"""Pixels per CSS pixel of a downloaded PNG (as :meth:`save_png`'s default)."""
 
 
-def request(*fields: str, optional: tuple[str, ...] = ()):
-    """Make a method a front-end request with integer ``fields`` (``optional`` ones may be None or absent)."""
-
-    def wrap(handler):
-        @functools.wraps(handler)
-        def answer(self, msg, buffers):
-            try:
-                if not isinstance(msg, dict):
-                    raise SplineCamError(f"a request must be an object, got {type(msg).__name__}")
-                values = {name: integer_field(msg, name) for name in fields}
-                values.update({name: integer_field(msg, name, optional=True) for name in optional})
-                return handler(self, **values)
-            except SplineCamError as exc:
-                return {"error": str(exc)}, []
-            except Exception as exc:  # noqa: BLE001 - every request is answered, failures included
-                return {"error": f"{type(exc).__name__}: {exc}"}, []
-
-        return anywidget.experimental.command(answer)
-
-    return wrap
-
-
-class FrontEndRequests(traitlets.HasTraits):
+class FrontEndRequests(RequestChannel, traitlets.HasTraits):
     """Mixin of :class:`~splinecam_widget.SplineCamWidget`: the handlers of front-end requests.
 
     Reads the widget's ``_shown`` record, ``_data`` overlay and ``_image_layout``, and
-    calls its public ``use_as_anchor``.
+    calls its public ``use_as_anchor``, ``undo_anchor_move``, ``cancel`` and its export
+    helpers.
     """
+
+    @request()
+    def _hello(self):
+        """The front end's first message: a kernel is there to answer (offline pages get no answer)."""
+        return {"ok": True}, []
 
     @request("region", optional=("seq",))
     def _input_slope(self, region: int, seq: int | None):
@@ -97,3 +69,32 @@ class FrontEndRequests(traitlets.HasTraits):
             return {"shape": None}, []
         rgba = input_images(data.X[row : row + 1], layout)[0]
         return {"shape": list(rgba.shape[:2])}, [rgba.tobytes()]
+
+    @request("width", choices={"format": ("png", "svg")})
+    def _export(self, width: int, format: str):
+        """The view as a file: an exact PNG (as :meth:`save_png`) or an SVG, ``width`` CSS pixels wide."""
+        low, high = EXPORT_WIDTHS
+        if not low <= width <= high:
+            raise SplineCamError(f"width must be in {low}..{high} pixels, got {width}")
+        if format == "png":
+            data, mime = self.to_png(width=width, scale=EXPORT_SCALE), "image/png"
+        else:
+            data, mime = self.to_svg(width=width).encode("utf-8"), "image/svg+xml"
+        return {"name": f"splinecam-{self.color_by}.{format}", "mime": mime, "size": len(data)}, [data]
+
+    @request()
+    def _begin_anchor_move(self):
+        """A handle was grabbed: the positions before the drag are what undo restores."""
+        self._anchor_move_begins()
+        return {"ok": True}, []
+
+    @request()
+    def _undo_anchor_move(self):
+        """The toolbar's undo."""
+        self.undo_anchor_move()
+        return {"ok": True}, []
+
+    @request()
+    def _cancel(self):
+        """The toolbar's cancel button, or Escape: abandon the running computation."""
+        return {"cancelled": self.cancel()}, []

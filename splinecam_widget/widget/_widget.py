@@ -1,21 +1,14 @@
 """SplineCamWidget: the live partition canvas in the notebook.
 
-The widget owns the data: it validates what the user passes, has its
+The widget owns the data: it validates what the user passes (``_validation.py``), has its
 :class:`~._worker.PartitionWorker` run the exact engine off the kernel's main thread
 whenever the slice changes, colours the regions, and sends the result to the front end
 (``js/``) as binary buffers (``_wire.py``).  The front end owns the camera, the drawing,
-hit-testing, dragging and the tooltip.
+hit-testing, dragging, the tooltip, the toolbar and the legend's layout; it asks Python
+for what traits do not hold through a request channel (``_channel.py``, ``_requests.py``).
 
-Two paths move the anchors, and they mean different things:
-
-- setting ``anchors`` (from Python, or a data point used as anchor) defines a **new
-  plane**: a new frame, the whole domain in view (:meth:`_new_plane`);
-- dragging a handle in the front end changes ``anchors_2d``: the handles **move on the
-  same plane**, whose frame stays, so the camera does not jump (:meth:`_moved_anchors`).
-  ``anchors`` then follows the handles: it always equals the plane's anchors in input
-  space, which is how the first path tells that nothing new was asked.
-
-Listeners of either path: :meth:`on_new_plane` and :meth:`on_anchors_moved`.
+How the anchors move (a new plane, or handles dragged on the same plane) and the undo of
+a move live in ``_anchors.py``.
 """
 
 from __future__ import annotations
@@ -26,17 +19,18 @@ from pathlib import Path
 
 import anywidget
 import numpy as np
-import torch
 import traitlets
 
-from ..colors import check_mode, region_colors
-from ..errors import SplineCamError
-from ..slice import Slice, as_float64_array, convex_polygon, named_domain
 from ..checkpoints import Checkpoints
+from ..colors import region_colors
+from ..errors import SplineCamError
+from ..slice import Slice
+from ._anchors import AnchorMoves
 from ._data import DataOverlayMethods
 from ._exports import WidgetExports
 from ._overlay import DataOverlay
 from ._requests import FrontEndRequests
+from ._validation import VISIBLE_PARTS, Flag, TraitValidation, VisibleParts
 from ._wire import encode_geometry, encode_style, partition_shift
 from ._worker import Job, PartitionWorker
 
@@ -60,27 +54,6 @@ SINGLE_THREAD_BELOW = 20_000
 busy on another core, torch's spinning worker threads would make small partitions several times slower."""
 
 
-def _floats(value) -> np.ndarray | None:
-    """``value`` as a float64 array, or None when it is not numeric (ragged lists, strings, ...)."""
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
-def _check_domain(domain):
-    if isinstance(domain, str):
-        if domain not in ("square", "triangle"):
-            raise SplineCamError(
-                f"domain={domain!r} is not a domain; use 'square', 'triangle' or an (n, 2) convex polygon"
-            )
-        return domain
-    poly = as_float64_array(domain, "domain")
-    if poly.ndim != 2 or poly.shape[1] != 2 or len(poly) < 3:
-        raise SplineCamError(f"domain must be 'square', 'triangle' or an (n, 2) convex polygon, got shape {poly.shape}")
-    return poly
-
-
 @dataclass(frozen=True)
 class Shown:
     """The one record of what the front end shows.
@@ -96,7 +69,9 @@ class Shown:
     n_layers: int | None
 
 
-class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywidget.AnyWidget):
+class SplineCamWidget(
+    AnchorMoves, WidgetExports, DataOverlayMethods, FrontEndRequests, TraitValidation, anywidget.AnyWidget
+):
     """Exact linear regions, decision boundary and per-region affine maps of a network on a 2D slice.
 
     Parameters
@@ -138,6 +113,17 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
     link_group : str
         Widgets with the same non-empty group share their viewport live in the
         front end (see :func:`~splinecam_widget.compare`).
+    visible : sequence of str, optional
+        What is drawn over the coloured regions: any of ``"edges"`` (region edges),
+        ``"boundary"`` (decision boundary), ``"anchors"`` (handles and thumbnails) and
+        ``"data"`` (the points of :meth:`show_data`); default all.  Hidden anchors cannot
+        be dragged, hidden points cannot be hovered.  Downloaded and saved figures follow it.
+    toolbar : bool
+        Show the toolbar: colour mode, what is drawn, reset view, undo of the last
+        anchor move, PNG and SVG downloads, the status with a cancel button.
+    legend : bool
+        Show the legend (beside the plot when the widget is wide, below it when narrow;
+        it can be collapsed).  A comparison shows one legend for all its views instead.
 
     Attributes
     ----------
@@ -150,6 +136,16 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
     color_range : (float, float) or None
         Values at the ends of the colour bar in the ``"slope"`` and ``"output"``
         modes (None: each partition's own range); set to share a scale between widgets.
+    color_by, visible, toolbar, legend, view : see Parameters
+        Set them from Python or from the toolbar; each change shows on both sides.
+        ``view`` is the visible rectangle ``[u0, v0, u1, v1]`` (None: the whole domain).
+    status : dict
+        What the status line shows: ``state`` (``"idle"``, ``"computing"``,
+        ``"cancelled"``, ``"error"`` or ``"budget"``), ``message``, ``layer`` and
+        ``n_layers`` while computing, ``n_regions``, and ``seconds``: how long the last
+        computation took (while computing: so far).
+    can_undo : bool
+        Whether :meth:`undo_anchor_move` has a move to undo (read only).
     """
 
     _esm = _front_end()
@@ -167,13 +163,16 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
     checkpoint = traitlets.Int(0).tag(sync=True)
     checkpoint_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
     link_group = traitlets.Unicode("").tag(sync=True)
+    color_by = traitlets.Unicode("slope").tag(sync=True)
+    visible = VisibleParts(list(VISIBLE_PARTS)).tag(sync=True)
+    toolbar = Flag(True).tag(sync=True)
+    legend = Flag(True).tag(sync=True)
 
     # --- Python side only ---
     model = traitlets.Any()
     anchors = traitlets.Any()
     domain = traitlets.Any("square")
     margin = traitlets.Float(0.25)
-    color_by = traitlets.Unicode("slope")
     levels = traitlets.Any(None)
     device = traitlets.Any(None)
     max_regions = traitlets.Int(300_000)
@@ -197,6 +196,9 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
         checkpoint: int = 0,
         image_shape=None,
         link_group: str = "",
+        visible=VISIBLE_PARTS,
+        toolbar: bool = True,
+        legend: bool = True,
     ):
         if not BUNDLE.exists():
             raise SplineCamError(f"the front-end bundle {BUNDLE} is missing: run `npm install && npm run build`")
@@ -212,8 +214,8 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
         self._image_shape = image_shape
         self._image_layout = None
         self._checkpoints = None
-        self._plane_listeners: list = []
-        self._moved_listeners: list = []
+        self._front_end_change = False  # true while a front end's update is applied
+        self._init_anchor_moves()
         self._partition_listeners: list = []
         extra = {} if anchor_labels is None else {"anchor_labels": list(anchor_labels)}
         if checkpoints is not None:
@@ -233,91 +235,14 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
             max_regions=max_regions,
             height=height,
             link_group=link_group,
+            visible=visible,
+            toolbar=toolbar,
+            legend=legend,
             **extra,
         )
+        self._open_channel()
         self._ready = True
         self.anchors = anchors
-
-    # --- validation ----------------------------------------------------------------
-    @traitlets.validate("model")
-    def _valid_model(self, proposal):
-        model = proposal["value"]
-        if not isinstance(model, torch.nn.Module):
-            raise SplineCamError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-        return model
-
-    @traitlets.validate("anchors")
-    def _valid_anchors(self, proposal):
-        anchors = as_float64_array(proposal["value"], "anchors")
-        if anchors.ndim < 2 or anchors.shape[0] != 3:
-            raise SplineCamError(
-                f"anchors must have shape (3, *input_shape): three model inputs, got shape {anchors.shape}"
-            )
-        if not self._on_plane(anchors):
-            Slice.from_anchors(anchors, self.domain, self.margin)  # refuse collinear or repeated anchors now
-        return anchors
-
-    @traitlets.validate("checkpoint")
-    def _valid_checkpoint(self, proposal):
-        if self._checkpoints is None:
-            if proposal["value"] != 0:
-                raise SplineCamError("this widget has no checkpoints: pass checkpoints=[...] to step through networks")
-            return 0
-        return self._checkpoints.index(proposal["value"])
-
-    @traitlets.validate("color_range")
-    def _valid_color_range(self, proposal):
-        value = proposal["value"]
-        if value is None:
-            return None
-        try:
-            bounds = np.asarray(value, dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError):
-            bounds = np.zeros(0)
-        if bounds.shape != (2,) or not np.all(np.isfinite(bounds)) or bounds[0] >= bounds[1]:
-            raise SplineCamError(f"color_range must be None or (low, high) with finite low < high, got {value!r}")
-        return float(bounds[0]), float(bounds[1])
-
-    @traitlets.validate("color_by")
-    def _valid_color_by(self, proposal):
-        return check_mode(proposal["value"])
-
-    @traitlets.validate("domain")
-    def _valid_domain(self, proposal):
-        return _check_domain(proposal["value"])
-
-    @traitlets.validate("margin")
-    def _valid_margin(self, proposal):
-        if not (np.isfinite(proposal["value"]) and proposal["value"] >= 0):
-            raise SplineCamError(f"margin must be a non-negative number, got {proposal['value']!r}")
-        return proposal["value"]
-
-    @traitlets.validate("max_regions")
-    def _valid_max_regions(self, proposal):
-        if proposal["value"] < 1:
-            raise SplineCamError(f"max_regions must be a positive integer, got {proposal['value']!r}")
-        return proposal["value"]
-
-    @traitlets.validate("anchors_2d")
-    def _valid_anchors_2d(self, proposal):
-        value = _floats(proposal["value"])
-        if value is None or value.shape != (3, 2) or not np.all(np.isfinite(value)):
-            raise SplineCamError(f"anchors_2d must be three finite (u, v) pairs, got {proposal['value']!r}")
-        return value.tolist()
-
-    @traitlets.validate("view")
-    def _valid_view(self, proposal):
-        view = proposal["value"]
-        if view is None:
-            return None
-        corners = _floats(view)
-        if corners is None or corners.shape != (4,) or not np.all(np.isfinite(corners)):
-            raise SplineCamError(f"view must be four finite numbers [u0, v0, u1, v1], got {view!r}")
-        u0, v0, u1, v1 = (float(x) for x in corners)
-        if not (u1 > u0 and v1 > v0):
-            raise SplineCamError(f"view must be a rectangle [u0, v0, u1, v1] with u0 < u1 and v0 < v1, got {view!r}")
-        convex_polygon([[u0, v0], [u1, v0], [u1, v1], [u0, v1]], "view")  # refuses windows too small to hold area
-        return [u0, v0, u1, v1]
 
     def set_state(self, sync_data):
         """Apply a state update from a front end; a refused value is rolled back and shown, not raised.
@@ -325,63 +250,14 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
         traitlets has already restored the traits when the validation error arrives here;
         the front end is sent the restored values so that it shows them too.
         """
+        self._front_end_change = True
         try:
             super().set_state(sync_data)
         except traitlets.TraitError as exc:
             self.publish_error(None, str(exc), "error")
             self.send_state([name for name in sync_data if name in self.keys])
-
-    # --- the two ways the anchors move ----------------------------------------------------
-    def _on_plane(self, anchors) -> bool:
-        """True when ``anchors`` are exactly the current plane's anchors (so nothing new is asked)."""
-        plane = self._plane
-        return plane is not None and np.array_equal(anchors, plane.to_input(plane.anchors_2d))
-
-    @traitlets.observe("anchors", "domain", "margin")
-    def _new_plane(self, change):
-        """Anchors set from Python (or a new domain rule): a new plane frame, the whole domain in view."""
-        if not self._ready or self._closed or self.anchors is None:
-            return
-        if change["name"] == "anchors" and self._on_plane(change["new"]):
-            return
-        plane = Slice.from_anchors(self.anchors, self.domain, self.margin)
-        self._worker.cancel()  # nothing computed on the old plane is published from now on
-        self._plane = plane
-        self._frame += 1
-        with self.hold_trait_notifications():
-            self.anchors_2d = plane.anchors_2d.tolist()
-            self.view = None
-            self.data = None if self._data is None else self._data.encode(plane, self._frame)
-        self._request()
-        for listener in list(self._plane_listeners):
-            listener(self)
-
-    @traitlets.observe("anchors_2d")
-    def _moved_anchors(self, change):
-        """Handles dragged in the front end: the same plane frame, new anchors and domain."""
-        plane = self._plane
-        if plane is None or self._closed or np.array_equal(change["new"], plane.anchors_2d):
-            return
-        anchors_2d = np.asarray(change["new"], dtype=np.float64)
-        try:
-            domain = named_domain(anchors_2d, self.domain, self.margin) if isinstance(self.domain, str) else self.domain
-            moved = Slice(plane.origin, plane.basis, domain, plane.input_shape, anchors_2d=anchors_2d)
-        except SplineCamError as exc:
-            self.publish_error(None, str(exc), "error")
-            return
-        self._plane = moved
-        self.anchors = moved.to_input(anchors_2d)  # on the plane: not a new one (see _new_plane)
-        self._request()
-        for listener in list(self._moved_listeners):
-            listener(self)
-
-    def on_new_plane(self, callback) -> None:
-        """Call ``callback(widget)`` after ``anchors`` set from Python moved the widget to a new plane."""
-        self._plane_listeners.append(callback)
-
-    def on_anchors_moved(self, callback) -> None:
-        """Call ``callback(widget)`` after the handles were dragged on the same plane (``anchors_2d``)."""
-        self._moved_listeners.append(callback)
+        finally:
+            self._front_end_change = False
 
     # --- other changes ------------------------------------------------------------------
     @traitlets.observe("checkpoint")
@@ -473,6 +349,7 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
             return
         self._closed = True
         self._worker.close(wait=wait)
+        self._close_channel()
         super().close()
         with self._worker.publication():
             self._shown = self._final = self._data = self._checkpoints = None
@@ -499,6 +376,28 @@ class SplineCamWidget(WidgetExports, DataOverlayMethods, FrontEndRequests, anywi
     def partition(self):
         """The partition currently drawn (the last complete one), or None."""
         return self._final
+
+    def cancel(self) -> bool:
+        """Abandon the running computation at its next layer; return whether one was running.
+
+        The picture drawn so far stays (a partial partition while streaming) and the
+        status says "cancelled"; :attr:`partition` stays the last complete partition.
+        The next change (a drag, a zoom, ...) computes again.  The toolbar's cancel
+        button and the Escape key call this.
+        """
+        with self._worker.publication():
+            if self._closed or not self._worker.busy:
+                return False
+            self._worker.cancel()
+            self.status = {
+                "state": "cancelled",
+                "message": "cancelled",
+                "layer": -1,
+                "n_layers": 0,
+                "n_regions": 0 if self._shown is None else self._shown.partition.n_regions,
+            }
+            self.error = None
+        return True
 
     def on_partition(self, callback) -> None:
         """Call ``callback(widget, partition)`` (on the worker thread) after each complete partition is drawn."""

@@ -126,6 +126,12 @@ class PartitionWorker:
         return self._closed
 
     @property
+    def busy(self) -> bool:
+        """True while a job runs or waits to run."""
+        with self._lock:
+            return self._busy or self._pending is not None
+
+    @property
     def alive(self) -> bool:
         """True while the thread runs."""
         return self._thread is not None and self._thread.is_alive()
@@ -198,6 +204,7 @@ class PartitionWorker:
                 "layer": event.layer,
                 "n_layers": event.n_layers,
                 "n_regions": event.n_regions,
+                "seconds": time.perf_counter() - start,
             }
             last = event.layer + 1 == event.n_layers  # the boundary is next: show the status only
             self._report(job, None if last else event.partial, status, event.layer, event.n_layers)
@@ -221,7 +228,9 @@ class PartitionWorker:
             message = str(exc) if isinstance(exc, SplineCamError) else f"{type(exc).__name__}: {exc}"
             self._report_error(job, message, "error")
             return
+        seconds = time.perf_counter() - start
         status = {"state": "idle", "message": "", "layer": -1, "n_layers": 0, "n_regions": p.n_regions}
+        status["seconds"] = seconds
         if self._report(job, p, status, -1, 0):
             owner = self._owner()
             if owner is not None:

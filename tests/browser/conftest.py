@@ -163,5 +163,5 @@ def pytest_collection_modifyitems(config, items):
         path = Path(str(item.fspath))
         if path.parent == here:
             item.add_marker(pytest.mark.browser)
-            if path.name.startswith("test_jupyterlab"):
+            if path.name.startswith(("test_jupyterlab", "test_frontends")):
                 item.add_marker(pytest.mark.jupyter)

@@ -1,5 +1,6 @@
-// Fake anywidget model for browser tests: records set / save_changes / send / invoke,
-// lets the test play the kernel (kernelSet), and mounts the built widget bundle.
+// Fake anywidget model for browser tests: records set / save_changes / send, answers the
+// widget's requests (custom messages, see js/channel.js) as the test's `responder` says, lets the
+// test play the kernel (kernelSet), and mounts the built widget bundle.
 
 import widget from "/splinecam_widget/static/widget.js";
 
@@ -53,6 +54,7 @@ class FakeModel {
   }
   send(content, callbacks, buffers) {
     this.log.push({ op: "send", content: snapshot(content), t: performance.now() });
+    if (content?.type === "splinecam:request") harness.answer(this, content);
   }
   on(event, fn) {
     if (!this.handlers.has(event)) this.handlers.set(event, new Set());
@@ -66,6 +68,10 @@ class FakeModel {
   emit(event, value) {
     for (const fn of [...(this.handlers.get(event) ?? [])]) fn(this, value);
   }
+  /** A custom message from the kernel. */
+  emitCustom(content, buffers) {
+    for (const fn of [...(this.handlers.get("msg:custom") ?? [])]) fn(content, buffers);
+  }
   handlerCount() {
     let n = 0;
     for (const set of this.handlers.values()) n += set.size;
@@ -78,13 +84,16 @@ const harness = {
   model: null,
   /** model of each mounted view, by the index mount / mountView / mountOwn return */
   models: [],
-  invokes: [],
-  /** test-provided answer to invoke: (name, msg) => [response, buffers as {$b64}] */
+  /** the requests the views sent (but "hello"): { name, msg } */
+  requests: [],
+  /** test-provided answer to a request: (name, msg) => [response, buffers as {$b64}]; null: no answer */
   responder: null,
+  /** true: no kernel, as in a saved page (not even "hello" is answered) */
+  offline: false,
   cleanups: [],
   async mount(state, pad = 8) {
     this.model = new FakeModel(revive(state, pad));
-    this.invokes = [];
+    this.requests = [];
     return this.mountView("host");
   },
   /** A view of a model of its own (another widget in the same page), from its trait values. */
@@ -94,11 +103,8 @@ const harness = {
   async mountView(hostId, model = this.model) {
     const el = document.getElementById(hostId);
     const experimental = {
-      invoke: async (name, msg, options) => {
-        this.invokes.push({ name, msg: snapshot(msg) });
-        if (!this.responder) throw new Error("no kernel in this test");
-        const [res, buffers] = this.responder(name, msg);
-        return [res, buffers.map((b) => revive(b, 8))];
+      invoke: async () => {
+        throw new Error("the widget must not use invoke: marimo does not support it");
       },
     };
     const cleanup = await widget.render({ model, el, experimental });
@@ -109,6 +115,20 @@ const harness = {
   },
   async destroy(i) {
     await this.cleanups[i]();
+  },
+  /** Play the kernel's request channel: answer a request (asynchronously, as a kernel would). */
+  answer(model, { id, name, content }) {
+    if (this.offline) return;
+    let reply;
+    if (name === "hello") reply = [{ ok: true }, []];
+    else {
+      this.requests.push({ name, msg: snapshot(content) });
+      if (!this.responder) return;
+      reply = this.responder(name, content);
+    }
+    const [res, buffers] = reply;
+    const views = buffers.map((b) => revive(b, 8));
+    setTimeout(() => model.emitCustom({ type: "splinecam:response", id, content: res }, views));
   },
   /** Play the kernel: set traits of the last mounted model, or of view `view`'s model. */
   kernelSet(changes, pad = 8, view = null) {

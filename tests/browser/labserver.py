@@ -59,6 +59,10 @@ def jupyterlab(root: Path, home: Path, timeout: float = 60):
         "--LabApp.news_url=None",
         "--LabApp.expose_app_in_browser=True",
     ]
+    # no "would you like to get notified about Jupyter news?" toast over the screenshots
+    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

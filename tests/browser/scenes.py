@@ -96,6 +96,11 @@ def widget_state(p, mode: str = "class", *, seq: int = 1, frame: int = 1, view=N
         "checkpoint": 0,
         "checkpoint_labels": [],
         "link_group": "",
+        "color_by": mode,
+        "visible": ["edges", "boundary", "anchors", "data"],
+        "toolbar": True,
+        "legend": True,
+        "can_undo": False,
     }, coloring
 
 

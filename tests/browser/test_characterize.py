@@ -265,7 +265,7 @@ RESPONDER = """() => {
   const b64 = (a) => btoa(String.fromCharCode(...a));
   window.useAsAnchor = {error: 'the anchors would be collinear'};
   harness.responder = (name, msg) => {
-    if (name === '_use_as_anchor') return [window.useAsAnchor, []];
+    if (name === 'use_as_anchor') return [window.useAsAnchor, []];
     const rgba = new Uint8Array(2 * 3 * 4);
     for (let i = 0; i < 6; i++) rgba.set([0, 160, 60, 255], 4 * i);
     return [{shape: [2, 3]}, [{$b64: b64(rgba)}]];
@@ -280,7 +280,7 @@ def test_clicking_a_data_point_offers_it_as_an_anchor(page):
     tip = page.locator("#host .scw-tooltip")
     image = tip.locator(".scw-tt-sample-image canvas")
     image.wait_for()
-    assert page.evaluate("harness.invokes") == [{"name": "_data_image", "msg": {"row": 4}}]
+    assert page.evaluate("harness.requests") == [{"name": "data_image", "msg": {"row": 4}}]
     size = image.evaluate("c => [c.width, c.height, ...c.getContext('2d').getImageData(1, 1, 1, 1).data]")
     assert size == [3, 2, 0, 160, 60, 255]
     buttons = tip.locator("button")
@@ -293,14 +293,14 @@ def test_clicking_a_data_point_offers_it_as_an_anchor(page):
     # Python refuses: the error is shown, the menu stays
     buttons.nth(1).click()
     tip.locator(".scw-tt-error").wait_for()
-    assert page.evaluate("harness.invokes")[-1] == {"name": "_use_as_anchor", "msg": {"row": 4, "anchor": 1}}
+    assert page.evaluate("harness.requests")[-1] == {"name": "use_as_anchor", "msg": {"row": 4, "anchor": 1}}
     assert "the anchors would be collinear" in tip.inner_text()
     screenshot(page, "data_menu_error")
     # Python accepts: the menu closes
     page.evaluate("window.useAsAnchor = {ok: true}")
     tip.locator("button", has_text="use as x2").click()
     tip.wait_for(state="hidden")
-    assert page.evaluate("harness.invokes")[-1] == {"name": "_use_as_anchor", "msg": {"row": 4, "anchor": 2}}
+    assert page.evaluate("harness.requests")[-1] == {"name": "use_as_anchor", "msg": {"row": 4, "anchor": 2}}
 
 
 def test_clicking_a_pinned_data_point_again_closes_its_menu_and_new_data_keeps_it(page):

@@ -79,8 +79,10 @@ def test_layer_mode_colours_edges_by_layer(page):
     darkest = min(px, key=lambda c: sum(c[:3]))
     # the pixel on the edge moved from the neutral fill towards the layer-0 colour
     assert np.abs(np.array(darkest[:3]) - layer0).sum() < np.abs(neutral - layer0).sum()
-    legend = page.locator("#host .scw-legend").inner_text()
-    assert "layer 1" in legend and "layer 2" in legend
+    # a compact strip: "layer 1", "layer 2" read "1", "2" under the title, in full as the cells' tooltips
+    assert "edge made by: layer" in page.locator("#host .scw-legend").inner_text()
+    cells = page.eval_on_selector_all("#host .scw-strip-cell", "cells => cells.map(c => [c.title, c.innerText])")
+    assert cells == [["layer 1", "1"], ["layer 2", "2"]]
 
 
 def test_style_change_from_kernel_recolours_without_new_geometry(page):
@@ -91,7 +93,10 @@ def test_style_change_from_kernel_recolours_without_new_geometry(page):
     page.evaluate("harness.frames()")
     u, v = region_centre(p, 5)
     assert screen.pixel(u + 0.1, v + 0.1)[:3] == pattern.fill[5, :3].tolist()
-    assert "colour: pattern" in page.locator("#host .scw-status").inner_text()
+    # without the toolbar (whose menu shows the mode), the status line names the mode
+    assert "colour:" not in page.locator("#host .scw-status").inner_text()
+    page.evaluate("harness.kernelSet({toolbar: false})")
+    assert "colour: pattern" in page.locator("#host .scw-plot .scw-status").inner_text()
 
 
 def test_new_geometry_from_kernel_redraws(page):
@@ -116,6 +121,7 @@ def test_style_of_another_computation_is_not_applied(page):
     u, v = region_centre(p, 5)
     # uncoloured (neutral grey) until the matching style arrives: never the stale colours
     assert screen.pixel(u + 0.1, v + 0.1)[:3] == [238, 238, 238]
+    page.evaluate("harness.kernelSet({toolbar: false})")
     assert "colour:" not in page.locator("#host .scw-status").inner_text()
 
 

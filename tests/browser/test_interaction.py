@@ -67,7 +67,7 @@ def test_click_pins_the_tooltip_and_asks_python_for_the_input_slope(page):
     u, v = p.centroids[6] + 0.05
     page.mouse.click(*screen.page_xy(u, v))
     page.locator("#host .scw-tt-slope").wait_for()
-    assert page.evaluate("harness.invokes") == [{"name": "_input_slope", "msg": {"region": 6, "seq": 1}}]
+    assert page.evaluate("harness.requests") == [{"name": "input_slope", "msg": {"region": 6, "seq": 1}}]
     assert "input-space slope of region 6 (3 × 2)" in page.locator("#host .scw-tooltip").inner_text()
     # pinned: moving elsewhere does not change it
     page.mouse.move(*screen.page_xy(*p.centroids[0]))
@@ -162,9 +162,10 @@ def test_cleanup_removes_every_listener_and_two_views_work(page):
     first = page.evaluate("harness.model.handlerCount()")
     page.evaluate("harness.mountView('host2')")
     assert page.evaluate("harness.model.handlerCount()") == 2 * first
-    # both views draw; the second one is narrower
+    # both views draw at their plot's width: the first beside its legend, the second (narrow) above it
     widths = page.evaluate("[...document.querySelectorAll('canvas.scw-base')].map(c => c.width)")
-    assert widths == [638, 398]
+    plots = page.evaluate("[...document.querySelectorAll('.scw-plot')].map(e => e.clientWidth)")
+    assert widths == plots and plots[1] == 398 and 400 < plots[0] < 638
     page.evaluate("harness.destroy(0)")
     assert page.evaluate("harness.model.handlerCount()") == first
     assert page.evaluate("document.querySelector('#host').children.length") == 0

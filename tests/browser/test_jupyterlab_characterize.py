@@ -1,4 +1,5 @@
-"""End to end in a real JupyterLab: a comparison's linked zoom, a data point used as anchor, the checkpoint slider."""
+"""End to end in a real JupyterLab: a comparison's linked zoom, its one legend, a data point used as anchor,
+the checkpoint slider."""
 
 from __future__ import annotations
 
@@ -27,12 +28,12 @@ def mlp(widths, seed):
 rng = np.random.default_rng(0)
 anchors = rng.normal(size=(3, 4))
 X = rng.normal(size=(60, 4))
-y = rng.integers(0, 3, size=60)
+y = rng.integers(0, 10, size=60)
 """
 
 COMPARE = """
-cmp = compare([mlp([4, 16, 16, 3], 1), mlp([4, 32, 3], 2)], anchors, names=["deep", "wide"], color_by="class",
-              height=300)
+cmp = compare([mlp([4, 16, 16, 10], 1), mlp([4, 32, 10], 2), mlp([4, 24, 10], 3)], anchors,
+              names=["deep", "wide", "medium"], color_by="class", height=300)
 cmp.show_data(X, y)
 cmp
 """
@@ -45,12 +46,12 @@ w
 """
 
 
-def open_cells(browser, lab, name, *cells):
+def open_cells(browser, lab, name, *cells, width=1300):
     base, token, root = lab
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, root / name)
-    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    context = browser.new_context(viewport={"width": width, "height": 1000})
     page = context.new_page()
     return context, page, open_notebook(page, base, token, name, run_cells=len(cells))
 
@@ -75,7 +76,7 @@ def wait_all_drawn(page, seqs):
 
 @pytest.fixture
 def comparison(browser, lab):
-    context, page, run = open_cells(browser, lab, "compare.ipynb", SETUP, COMPARE)
+    context, page, run = open_cells(browser, lab, "compare.ipynb", SETUP, COMPARE, width=1500)
     yield page, run
     run("[w.close() for w in cmp.widgets]")
     context.close()
@@ -89,9 +90,17 @@ def test_zoom_one_view_all_follow_then_use_a_data_point_as_anchor(comparison):
     )
     wait_all_drawn(page, seqs)
     page.locator(f"{OUTPUT} .scw").first.scroll_into_view_if_needed()
-    screens = [Screen(page, view, host=OUTPUT, index=i) for i in range(2)]
+    screens = [Screen(page, view, host=OUTPUT, index=i) for i in range(3)]
     page.wait_for_function(f"[...document.querySelectorAll('{OUTPUT}')].some(e => e.innerText.includes('regions ·'))")
     assert "deep" in page.locator(OUTPUT).last.inner_text() and "per unit²" in page.locator(OUTPUT).last.inner_text()
+    # one legend for the three views, over none of them: ten classes and ten labels in one strip
+    page.locator(f"{OUTPUT} .scw-shared-legend .scw-strip-cell .scw-dot").nth(9).wait_for()
+    assert page.locator(f"{OUTPUT} .scw-shared-legend").count() == 1
+    assert not any(legend.is_visible() for legend in page.locator(f"{OUTPUT} .scw .scw-legend").all())
+    legend = page.locator(f"{OUTPUT} .scw-shared-legend").bounding_box()
+    for plot in page.locator(f"{OUTPUT} .scw-plot").all():
+        box = plot.bounding_box()
+        assert legend["y"] + legend["height"] <= box["y"] or legend["x"] + legend["width"] <= box["x"]
     screenshot(page, "jupyterlab_compare", selector=f"{OUTPUT} >> nth=-1")
 
     # zoom the first view with the wheel: the second follows, and each recomputes its own partition there
@@ -106,7 +115,8 @@ def test_zoom_one_view_all_follow_then_use_a_data_point_as_anchor(comparison):
     after = poll(run, code, lambda r: all(v != view for v in r["views"]))
     zoomed = np.array(after["views"])
     assert np.all(zoomed[:, 2] - zoomed[:, 0] < 4.0), after["views"]  # zoomed in, both
-    np.testing.assert_allclose(zoomed[1], zoomed[0], rtol=1e-6, atol=1e-9)
+    for other in zoomed[1:]:
+        np.testing.assert_allclose(other, zoomed[0], rtol=1e-6, atol=1e-9)
     for rect, domain in zip(zoomed, after["domains"]):
         domain = np.array(domain)
         np.testing.assert_allclose([*domain.min(axis=0), *domain.max(axis=0)], rect, atol=1e-9)
