@@ -101,17 +101,17 @@ def split_by_maximum(regions: Polygons, maps: torch.Tensor, stage: Maximum, cand
     look = torch.arange(LOOKAHEAD, device=maps.device)
     while rounds.active.numel():
         active = rounds.active
-        first = rounds.pointer[active]
+        first = rounds.pointers(active)
         k = first[:, None] + look
         inside = k < rounds.ends(active)[:, None]  # (A, L)
         members = stage.windows[windows[torch.where(inside, k, first[:, None])]]  # (A, L, k)
         valid = (members >= 0) & inside[..., None]
-        affine = maps[rounds.parent[active][:, None, None], :, members.clamp(min=0)]  # (A, L, k, 3)
-        contenders = exact_contenders(rounds.store.verts[active], affine, valid)
+        affine = maps[rounds.parents(active)[:, None, None], :, members.clamp(min=0)]  # (A, L, k, 3)
+        contenders = exact_contenders(rounds.store.verts.index_select(0, active), affine, valid)
         splits = contenders.sum(dim=2) >= 2
         found = splits.any(dim=1)
         pick = splits.to(torch.uint8).argmax(dim=1)
-        rounds.pointer[active] = torch.where(found, first + pick + 1, first + LOOKAHEAD)
+        rounds.advance(active, torch.where(found, first + pick + 1, first + LOOKAHEAD))
         hit = found.nonzero().squeeze(1)
         if hit.numel():
             pick = pick[hit]

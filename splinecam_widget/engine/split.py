@@ -47,14 +47,26 @@ def candidate_lines(boxes: torch.Tensor, maps: torch.Tensor, breakpoints: torch.
 
 
 class PieceStore:
-    """Growable padded storage for the pieces of one layer."""
+    """Growable padded storage for the pieces of one layer, with per-piece bookkeeping.
 
-    def __init__(self, regions: Polygons):
+    Rows ``0 .. size - 1`` hold pieces; capacity doubles as pieces are added, so a round
+    costs no copy of the store.  Besides the polygon of each piece it keeps its bounding
+    box (every round tests them), the region it came from (``parent``), where it is in
+    its region's candidate list (``pointer``) and where that list ends (``end``).  Rows
+    are read with ``index_select`` and written with ``index_copy_``: for the small
+    batches of a round they cost a third of advanced indexing.
+    """
+
+    def __init__(self, regions: Polygons, starts: torch.Tensor):
+        n = len(regions)
         self.verts = regions.verts.clone()
         self.counts = regions.counts.clone()
         self.tags = regions.tags.clone()
-        self.boxes = regions.bounding_boxes()  # kept up to date: every round tests them
-        self.size = len(regions)
+        self.boxes = regions.bounding_boxes()
+        self.parent = torch.arange(n, device=regions.verts.device)
+        self.pointer = starts[:-1].clone()
+        self.end = starts[1:].clone()
+        self.size = n
 
     def widen(self, width: int) -> None:
         """Make room for polygons of ``width`` vertices."""
@@ -65,28 +77,29 @@ class PieceStore:
     def grow(self, rows: int) -> None:
         """Make room for ``rows`` more pieces (capacity doubles)."""
         needed = self.size + rows
-        if needed > self.verts.shape[0]:
-            capacity = max(needed, 2 * self.verts.shape[0])
-            extra = capacity - self.verts.shape[0]
-            self.verts = torch.cat([self.verts, self.verts.new_zeros(extra, *self.verts.shape[1:])])
-            self.counts = torch.cat([self.counts, self.counts.new_zeros(extra)])
-            self.tags = torch.cat([self.tags, self.tags.new_zeros(extra, self.tags.shape[1])])
-            self.boxes = torch.cat([self.boxes, self.boxes.new_zeros(extra, 4)])
+        capacity = self.verts.shape[0]
+        if needed > capacity:
+            extra = max(needed, 2 * capacity) - capacity
+            for name in ("verts", "counts", "tags", "boxes", "parent", "pointer", "end"):
+                column = getattr(self, name)
+                setattr(self, name, torch.cat([column, column.new_zeros(extra, *column.shape[1:])]))
 
     def put(self, index: torch.Tensor, polys: Polygons) -> None:
-        """Overwrite the pieces at ``index``."""
+        """Overwrite the polygons at rows ``index``."""
         self.widen(polys.verts.shape[1])
         polys = pad_to(polys, self.verts.shape[1])
-        self.verts[index] = polys.verts
-        self.counts[index] = polys.counts
-        self.tags[index] = polys.tags
-        self.boxes[index] = polys.bounding_boxes()
+        self.verts.index_copy_(0, index, polys.verts)
+        self.counts.index_copy_(0, index, polys.counts)
+        self.tags.index_copy_(0, index, polys.tags)
+        self.boxes.index_copy_(0, index, polys.bounding_boxes())
 
     def polygons(self, index=None) -> Polygons:
-        """The stored pieces (all, or those at ``index``)."""
+        """The stored pieces (all, or those at rows ``index``)."""
         if index is None:
-            index = slice(0, self.size)
-        return Polygons(self.verts[index], self.counts[index], self.tags[index])
+            return Polygons(self.verts[: self.size], self.counts[: self.size], self.tags[: self.size])
+        return Polygons(
+            self.verts.index_select(0, index), self.counts.index_select(0, index), self.tags.index_select(0, index)
+        )
 
 
 class Budget:
@@ -114,49 +127,71 @@ class Budget:
 class PieceRounds:
     """The pieces of one layer while they are cut in rounds.
 
-    Each piece walks through its region's candidate list (``pointer``).  Cutting a
-    piece replaces it by its first child and appends the others, which continue
+    Each piece walks through its region's candidate list (its ``pointer`` in the store).
+    Cutting a piece replaces it by its first child and appends the others, which continue
     from the same point of the list.  ``active`` holds the pieces with candidates left.
     """
 
     def __init__(self, regions: Polygons, candidate_region: torch.Tensor, tag: int, budget: Budget):
         device = regions.verts.device
-        self.starts = torch.zeros(len(regions) + 1, dtype=torch.int64, device=device)
-        self.starts[1:] = torch.bincount(candidate_region, minlength=len(regions)).cumsum(0)
-        self.store = PieceStore(regions)
-        self.parent = torch.arange(len(regions), device=device)
-        self.pointer = self.starts[:-1].clone()
+        starts = torch.zeros(len(regions) + 1, dtype=torch.int64, device=device)
+        starts[1:] = torch.bincount(candidate_region, minlength=len(regions)).cumsum(0)
+        self.store = PieceStore(regions, starts)
         self.tag, self.budget = tag, budget
-        self.active = (self.pointer < self.starts[1:]).nonzero().squeeze(1)
+        self.active = (self.store.pointer < self.store.end).nonzero().squeeze(1)
+
+    def pointers(self, rows: torch.Tensor) -> torch.Tensor:
+        """Where each piece in ``rows`` is in its candidate list."""
+        return self.store.pointer.index_select(0, rows)
 
     def ends(self, rows: torch.Tensor) -> torch.Tensor:
         """End of the candidate list of each piece in ``rows``."""
-        return self.starts[self.parent[rows] + 1]
+        return self.store.end.index_select(0, rows)
 
-    def replace(self, source: torch.Tensor, children: Polygons, first: torch.Tensor) -> None:
+    def parents(self, rows: torch.Tensor) -> torch.Tensor:
+        """The region each piece in ``rows`` came from."""
+        return self.store.parent.index_select(0, rows)
+
+    def advance(self, rows: torch.Tensor, pointers: torch.Tensor) -> None:
+        """Move the pieces ``rows`` to ``pointers`` in their candidate lists."""
+        self.store.pointer.index_copy_(0, rows, pointers)
+
+    def replace(self, source: torch.Tensor, children: Polygons, first: torch.Tensor | None = None) -> None:
         """Put ``children`` in place of the pieces ``source`` they were cut from.
 
-        ``first`` marks, for each piece cut, the child that takes its place.
+        ``first`` marks, for each piece cut, the child that takes its place; without it,
+        the first half of ``children`` takes the places of the pieces cut (and ``source``
+        lists those pieces twice, halves in the same order), as :func:`split` returns them.
         """
-        extra = (~first).nonzero().squeeze(1)
-        new_rows = torch.arange(self.store.size, self.store.size + extra.numel(), device=source.device)
-        self.store.grow(extra.numel())
-        self.store.size += extra.numel()
-        self.budget.add(self.budget.owners[self.parent[source[extra]]], self.tag)
-        kept = first.nonzero().squeeze(1)
-        self.store.put(source[kept], children.take(kept))
-        self.store.put(new_rows, children.take(extra))
-        self.parent = torch.cat([self.parent, self.parent[source[extra]]])
-        self.pointer = torch.cat([self.pointer, self.pointer[source[extra]]])
-        self.active = torch.cat([self.active, new_rows])
+        store = self.store
+        if first is None:
+            n_kept = len(source) // 2
+        else:
+            order = torch.argsort((~first).to(torch.uint8), stable=True)  # kept children first
+            n_kept = int(first.sum())
+            source, children = source.index_select(0, order), children.take(order)
+        extra = source[n_kept:]
+        new_rows = torch.arange(store.size, store.size + len(extra), device=source.device)
+        store.grow(len(extra))
+        store.size += len(extra)
+        store.put(torch.cat([source[:n_kept], new_rows]), children)
+        if len(extra):
+            start = store.size - len(extra)
+            for name in ("parent", "pointer", "end"):  # new pieces continue where the piece they came from was
+                column = getattr(store, name)
+                column[start : store.size] = column.index_select(0, extra)
+            self.budget.add(self.budget.owners.index_select(0, self.parents(new_rows)), self.tag)
+            self.active = torch.cat([self.active, new_rows])
 
     def retire(self) -> None:
         """Drop the pieces whose candidate lists are exhausted from ``active``."""
-        self.active = self.active[self.pointer[self.active] < self.ends(self.active)]
+        active = self.active
+        keep = (self.pointers(active) < self.ends(active)).nonzero().squeeze(1)
+        self.active = active.index_select(0, keep)
 
     def result(self):
         """All pieces and the region each came from."""
-        return self.store.polygons(), self.parent
+        return self.store.polygons(), self.store.parent[: self.store.size]
 
 
 def split_regions(
@@ -190,26 +225,28 @@ def split_regions(
     lines = maps[region, :, units]  # (C, 3): each candidate's line a*u + b*v + c
     lines[:, 2] -= breakpoints[breaks]
     rounds = PieceRounds(regions, region, tag, budget)
+    store = rounds.store
     window = torch.arange(LOOKAHEAD, device=maps.device)
     while rounds.active.numel():
         active = rounds.active
-        first = rounds.pointer[active]
+        first = rounds.pointers(active)
         # Look at the next LOOKAHEAD candidates at once; the first entering the piece's box is tried.
         k = first[:, None] + window
         valid = k < rounds.ends(active)[:, None]
-        a, b, c = lines[torch.where(valid, k, first[:, None])].unbind(-1)
-        near = bbox_crossings(rounds.store.boxes[active], a, b, c) & valid
+        k = torch.where(valid, k, first[:, None])
+        a, b, c = lines.index_select(0, k.reshape(-1)).reshape(*k.shape, 3).unbind(-1)
+        near = bbox_crossings(store.boxes.index_select(0, active), a, b, c).logical_and_(valid)
         found = near.any(dim=1)
         pick = near.to(torch.uint8).argmax(dim=1)
-        rounds.pointer[active] = torch.where(found, first + pick + 1, first + LOOKAHEAD)
+        rounds.advance(active, torch.where(found, first + pick + 1, first + LOOKAHEAD))
         hit = found.nonzero().squeeze(1)
-        pick = pick[hit]
-        values = line_values(rounds.store.verts[active[hit]], a[hit, pick], b[hit, pick], c[hit, pick])
-        cuts = (values > 0).any(dim=1) & (values < 0).any(dim=1)
-        cut, values = hit[cuts], values[cuts]
-        if cut.numel():
-            halves = split(rounds.store.polygons(active[cut]), values, tag)
-            first_half = torch.arange(2 * cut.numel(), device=maps.device) < cut.numel()
-            rounds.replace(active[cut].repeat(2), halves, first_half)
+        line = lines.index_select(0, k.gather(1, pick[:, None]).squeeze(1).index_select(0, hit))
+        rows = active.index_select(0, hit)
+        values = line_values(store.verts.index_select(0, rows), line[:, 0], line[:, 1], line[:, 2])
+        cuts = ((values > 0).any(dim=1) & (values < 0).any(dim=1)).nonzero().squeeze(1)
+        if cuts.numel():
+            rows = rows.index_select(0, cuts)
+            halves = split(store.polygons(rows), values.index_select(0, cuts), tag)
+            rounds.replace(rows.repeat(2), halves)
         rounds.retire()
     return rounds.result()
