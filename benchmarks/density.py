@@ -1,6 +1,6 @@
 """Local density at scale: the engine's many-slice entry point, and the same job on a local Dask cluster.
 
-Run:  .venv/bin/python benchmarks/density.py [--slices 200] [--points 64] [--checkpoints 2] [--workers 2]
+Run:  .venv/bin/python benchmarks/density.py [--slices 200] [--points 384] [--checkpoints 2] [--workers 2]
 
 Both parts use the 784-200-200-200-200-10 MLP (default torch initialisation, seed 0) and
 disks of radius 0.5 (64-gons) on random planes through random inputs in [0, 1]^784, the
@@ -12,6 +12,9 @@ way ``local_density`` cuts them.  Everything runs torch on one thread per task.
    in this process, on a LocalCluster of 1 single-threaded worker and on one of
    ``--workers`` workers (clusters started and warmed up before the clock starts), with
    the speedup of the larger cluster over the single worker.  Results are checked equal.
+
+Other programs share the cores, so the script also prints how much more work ``--workers``
+busy processes do than one, before and after: the ceiling of the speedup at that moment.
 """
 
 from __future__ import annotations
@@ -87,16 +90,40 @@ def scale_out(n_points: int, n_checkpoints: int, n_workers: int) -> None:
     print(f"  LocalCluster, {n_workers} workers:         {many:6.1f} s   speedup over 1 worker {one / many:.2f}x")
 
 
+def _spin(n: int) -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i * i
+    return time.perf_counter() - start
+
+
+def parallelism_now(n_processes: int, n: int = 10_000_000) -> float:
+    """How many times more work ``n_processes`` processes do than one, on this machine now (other load counts)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(n_processes) as pool:
+        list(pool.map(_spin, [1000] * n_processes))  # start the processes
+        alone = next(iter(pool.map(_spin, [n])))
+        start = time.perf_counter()
+        list(pool.map(_spin, [n] * n_processes))
+        together = time.perf_counter() - start
+    return n_processes * alone / together
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slices", type=int, default=200, help="slices of the engine comparison")
-    parser.add_argument("--points", type=int, default=64, help="points of the local_density job")
+    parser.add_argument("--points", type=int, default=384, help="points of the local_density job")
     parser.add_argument("--checkpoints", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    ceiling = parallelism_now(args.workers)
+    print(f"parallelism available now: {args.workers} busy processes do {ceiling:.2f}x the work of one")
     engine(args.slices)
     scale_out(args.points, args.checkpoints, args.workers)
+    print(f"parallelism available after: {parallelism_now(args.workers):.2f}x")
 
 
 if __name__ == "__main__":

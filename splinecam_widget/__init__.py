@@ -5,6 +5,8 @@
 """
 
 from ._version import __version__
+from .cluster import local_cluster
+from .complexity import local_complexity
 from .density import local_density
 from .engine.class_cells import ClassCells
 from .engine.compute import LayerProgress, partition
@@ -36,6 +38,8 @@ __all__ = [
     "__version__",
     "compare",
     "declare_piecewise_linear",
+    "local_cluster",
+    "local_complexity",
     "local_density",
     "named_domain",
     "partition",

@@ -1,5 +1,7 @@
 """Command line: ``splinecam-widget render`` computes a partition and writes a picture or data file.
 
+(``splinecam-widget density`` measures local density at data points: see ``cli_density.py``.)
+
 Examples
 --------
 splinecam-widget render -o moons.png                       # the built-in two-moons demo
@@ -14,19 +16,18 @@ refused unless you pass --trust-model-file.
 from __future__ import annotations
 
 import argparse
-import importlib
-import os
 import sys
 import time
 
 import numpy as np
-from torch import nn
 
+from . import cli_density
+from .cli_common import check_output, load_model
 from .colors import MODES
 from .engine.compute import LayerProgress, partition
 from .errors import SplineCamError
 from .export.png import picture_frame
-from .files import load_array, load_model_file
+from .files import load_array
 from .slice import DOMAIN_KINDS, Slice
 
 FORMATS = (".png", ".svg", ".html", ".npz", ".geojson")
@@ -34,54 +35,12 @@ MAX_WIDTH = 20_000
 """Widest picture, in pixels (SVG and HTML too: browsers struggle beyond)."""
 
 
-def load_model(spec: str, trust: bool = False) -> nn.Module:
-    """A model from a file, or from ``package.module:attr`` (a module, or a callable returning one).
-
-    Files are read without running code from them (see :mod:`splinecam_widget.files`):
-    ``torch.save(model, path)`` of ``torch.nn`` layers works as is; other pickled classes
-    and TorchScript files need ``trust``.  Like ``python -m``, the current directory is on
-    the import path, so ``mymodule:net`` finds ``./mymodule.py``.
-    """
-    if os.path.exists(spec):
-        return load_model_file(spec, "--model", trust)
-    if ":" not in spec:
-        raise SplineCamError(f"--model {spec!r}: no such file, and not of the form package.module:attribute")
-    module_name, _, attribute = spec.partition(":")
-    if os.getcwd() not in sys.path and "" not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        target = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise SplineCamError(f"--model {spec!r}: cannot import {module_name!r} ({exc})") from None
-    for part in attribute.split("."):
-        if not hasattr(target, part):
-            raise SplineCamError(f"--model {spec!r}: {module_name} has no attribute {attribute!r}")
-        target = getattr(target, part)
-    model = target if isinstance(target, nn.Module) else target() if callable(target) else target
-    if not isinstance(model, nn.Module):
-        raise SplineCamError(f"--model {spec!r} is a {type(model).__name__}, not a torch.nn.Module")
-    return model
-
-
-def check_output(path: str) -> str:
-    """The output's suffix, after checking it and that its folder exists and is writable (before any work)."""
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix not in FORMATS:
-        raise SplineCamError(f"--output {path!r}: the suffix must be one of {', '.join(FORMATS)}")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise SplineCamError(f"--output {path!r}: the folder {folder!r} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise SplineCamError(f"--output {path!r}: the folder {folder!r} is not writable")
-    return suffix
-
-
 def write(result, path: str, color_by: str, width: int, scale: float) -> None:
     """Write ``result`` in the format given by the file name's suffix."""
     from .export import save_bokeh_html, save_geojson, save_svg
     from .export.png import save_png
 
-    suffix = check_output(path)
+    suffix = check_output(path, FORMATS)
     if suffix == ".png":
         save_png(result, path, color_by=color_by, width=width, scale=scale)
     elif suffix == ".svg":
@@ -96,7 +55,7 @@ def write(result, path: str, color_by: str, width: int, scale: float) -> None:
 
 def render(args) -> None:
     """The ``render`` command."""
-    suffix = check_output(args.output)
+    suffix = check_output(args.output, FORMATS)
     if isinstance(args.width, int) and not 1 <= args.width <= MAX_WIDTH:
         raise SplineCamError(f"--width must be between 1 and {MAX_WIDTH:,} pixels, got {args.width}")
     if not (np.isfinite(args.scale) and args.scale > 0):
@@ -173,6 +132,8 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read --model with full pickle (or TorchScript): runs code from the file; only for files you trust",
     )
+    command.set_defaults(run=render)
+    cli_density.add_parser(commands)
     return main_parser
 
 
@@ -180,7 +141,7 @@ def main(argv=None) -> int:
     """Entry point of the ``splinecam-widget`` command: 0 on success, 2 with one line on stderr on error."""
     args = parser().parse_args(argv)
     try:
-        render(args)
+        args.run(args)
     except SplineCamError as exc:
         print(f"splinecam-widget: error: {exc}", file=sys.stderr)
         return 2

@@ -41,6 +41,9 @@ class RegionBudgetExceeded(SplineCamError):
             "domain (zoom in) or pass a larger max_regions"
         )
 
+    def __reduce__(self):  # picklable with its attributes: errors travel back from Dask workers
+        return type(self), (self.limit, self.layer, self.n_regions)
+
 
 class VerificationError(SplineCamError):
     """``verify=True`` found a region whose affine map disagrees with the model."""

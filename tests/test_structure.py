@@ -64,6 +64,12 @@ def test_importing_the_package_does_not_import_bokeh():
     assert out.strip() == "False"
 
 
+def test_importing_the_package_does_not_import_dask_or_pandas():
+    code = "import sys, splinecam_widget; print(sorted({'dask', 'distributed', 'pandas'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_one_version_read_from_the_installed_metadata():
     assert splinecam_widget.__version__ == importlib.metadata.version("splinecam-widget")
     assert "version" not in json.loads((ROOT / "package.json").read_text()), "the version lives in pyproject.toml"

@@ -28,7 +28,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 OUT = ROOT / "docs" / "gallery"
-GALLERY = ("quickstart", "compare_architectures", "digits_slice", "training_evolution", "implicit_shape")
+GALLERY = (
+    "quickstart",
+    "compare_architectures",
+    "digits_slice",
+    "training_evolution",
+    "local_complexity",
+    "implicit_shape",
+)
 """Notebooks shown, in page order (the slowest, compare_architectures, starts first)."""
 PICTURES = (".png", ".svg", ".gif")
 WIDE = 1200
