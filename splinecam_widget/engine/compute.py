@@ -160,7 +160,7 @@ def partition(
         if progress is not None:
             progress(LayerProgress(layer, n_layers, len(regions), slice, regions, pattern_ids))
 
-    with torch.no_grad(), cpu_threads(threads):
+    with torch.inference_mode(), cpu_threads(threads):
         result = sweep(network, [slice], device, max_regions, memory_budget, report)
         (out,) = partitions(result, [slice], network, levels, boundary)
     if verify:

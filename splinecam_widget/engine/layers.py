@@ -201,6 +201,7 @@ class Descent:
         self.owners[layer].append(piece_owners)
         piece_ids = torch.arange(self.counts[layer] - len(pieces), self.counts[layer], device=self.device)
         boxes = pieces.bounding_boxes()
+        last_read_here = network.last_use.get(node.inputs[0], -1) <= index
         held = max(region_bytes(values), 1)
         step = max(1, min(CACHE_CHUNK_BYTES // (4 * held), self.group_budget // held))
         group: list[Chunk] = []
@@ -209,9 +210,11 @@ class Descent:
         while start < len(parent):
             rows = slice(start, start + step)
             start += step
-            local = {value: maps[parent[rows]] for value, maps in values.items()}
+            chunk_parents = parent[rows]
+            local = {value: maps.index_select(0, chunk_parents) for value, maps in values.items()}
             pattern = stage.pieces(interior_values(local[node.inputs[0]], pieces.take(rows)))
-            local[node.output] = stage.apply(local[node.inputs[0]], pattern)
+            # the gathered input is a fresh copy: the activation may overwrite it unless a later node reads it
+            local[node.output] = stage.apply(local[node.inputs[0]], pattern, inplace=last_read_here)
             network.run(local, index + 1, stop, apply_to_maps)
             for value in [v for v in local if network.last_use.get(v, -1) < stop]:
                 del local[value]  # not read from the next cut on
@@ -222,7 +225,7 @@ class Descent:
                 )
             self.patterns[layer].append(pattern)
             hashes = (pattern.long() * unit_weights(layer, pattern.shape[1], self.device)).sum(dim=1)
-            group.append(Chunk(rows, local, found, ids[parent[rows]] * hashing.LAYER_MULTIPLIER + hashes))
+            group.append(Chunk(rows, local, found, ids[chunk_parents] * hashing.LAYER_MULTIPLIER + hashes))
             if group_rows is None:
                 group_rows = self.rows_per_group(local, stage.name)
                 step = max(1, min(step, group_rows))
@@ -247,8 +250,11 @@ class Descent:
         """Carry a group of consecutive chunks to the next layer (or record them as final regions)."""
         first, last = group[0].rows.start, group[-1].rows.stop
         members = pieces.take(slice(first, last))
-        values = {value: torch.cat([chunk.values[value] for chunk in group]) for value in group[0].values}
-        ids = torch.cat([chunk.ids for chunk in group])
+        if len(group) == 1:  # the whole layer in one chunk (small partitions): nothing to join
+            values, ids = group[0].values, group[0].ids
+        else:
+            values = {value: torch.cat([chunk.values[value] for chunk in group]) for value in group[0].values}
+            ids = torch.cat([chunk.ids for chunk in group])
         if whole and self.progress is not None:
             self.progress(layer, members, ids)
         if layer + 1 == len(self.cuts):

@@ -79,6 +79,6 @@ def partition_many(
     device = resolve_device(device)
     network = from_torch(model, slices[0].input_shape, device)
     levels = check_levels(levels, network.n_outputs)
-    with torch.no_grad(), cpu_threads(threads):
+    with torch.inference_mode(), cpu_threads(threads):
         result = sweep(network, slices, device, max_regions, memory_budget)
         return partitions(result, slices, network, levels, boundary)

@@ -87,7 +87,7 @@ def split(polys: Polygons, values: torch.Tensor, new_tag) -> Polygons:
     edges = EdgeCut(polys, values)
     keep = torch.cat([edges.keep(values >= 0), edges.keep(values <= 0)])
     tag = torch.as_tensor(new_tag)
-    return edges.doubled().assemble(keep, tag.repeat(2) if tag.ndim else tag)
+    return edges.assemble(keep, tag.repeat(2) if tag.ndim else tag, period=len(polys))
 
 
 class EdgeCut:
@@ -115,27 +115,24 @@ class EdgeCut:
         """Output-slot mask for the vertices on ``side`` and all crossing points."""
         return torch.stack([self.valid & side, self.crossing], dim=2).flatten(1)
 
-    def doubled(self) -> EdgeCut:
-        """The same cut listed twice (for the two halves of :func:`split`)."""
-        twice = object.__new__(EdgeCut)
-        twice.points, twice.on_line, twice.old_tags = (
-            torch.cat([x, x]) for x in (self.points, self.on_line, self.old_tags)
-        )
-        return twice
+    def assemble(self, mask: torch.Tensor, new_tag, period: int | None = None) -> Polygons:
+        """Compact the kept slots into padded polygons; edges between two on-line points get ``new_tag``.
 
-    def assemble(self, mask: torch.Tensor, new_tag) -> Polygons:
-        """Compact the kept slots into padded polygons; edges between two on-line points get ``new_tag``."""
+        ``mask`` has a row per output polygon; with ``period``, output row ``r`` takes its
+        points from the cut of polygon ``r % period`` (both halves of :func:`split` from one cut).
+        """
         n_polys, device = mask.shape[0], mask.device
         out_counts = mask.sum(dim=1)
         width = max(int(out_counts.max()), 1) if n_polys else 1
         rows, source = mask.nonzero(as_tuple=True)
         position = mask.cumsum(dim=1)[rows, source] - 1
+        origin = rows if period is None else rows % period
         out_verts = torch.zeros(n_polys, width, 2, dtype=self.points.dtype, device=device)
-        out_verts[rows, position] = self.points[rows, source]
+        out_verts[rows, position] = self.points[origin, source]
         out_on_line = torch.zeros(n_polys, width, dtype=torch.bool, device=device)
-        out_on_line[rows, position] = self.on_line[rows, source]
+        out_on_line[rows, position] = self.on_line[origin, source]
         out_tags = torch.zeros(n_polys, width, dtype=self.old_tags.dtype, device=device)
-        out_tags[rows, position] = self.old_tags[rows, source]
+        out_tags[rows, position] = self.old_tags[origin, source]
 
         out_slots = torch.arange(width, device=device)
         out_valid = out_slots < out_counts[:, None]

@@ -67,6 +67,8 @@ class PieceStore:
         self.pointer = starts[:-1].clone()
         self.end = starts[1:].clone()
         self.size = n
+        # room for about one new piece per candidate, so that growing (a copy of the store) is rare
+        self.grow(min(int(starts[-1]), 8 * n + 64))
 
     def widen(self, width: int) -> None:
         """Make room for polygons of ``width`` vertices."""

@@ -99,13 +99,15 @@ class Elementwise:
         intercept = self.intercepts[index, units] if self.intercepts.any() else None
         return self.slopes[index, units], intercept
 
-    def apply(self, maps: torch.Tensor, pieces: torch.Tensor) -> torch.Tensor:
+    def apply(self, maps: torch.Tensor, pieces: torch.Tensor, inplace: bool = False) -> torch.Tensor:
         """Apply the function on regions whose units sit in ``pieces`` ``(R, D)``.
 
-        ``maps`` has shape ``(R, 3, *shape)`` with ``prod(shape) == D``.
+        ``maps`` has shape ``(R, 3, *shape)`` with ``prod(shape) == D``; ``inplace`` lets
+        the result overwrite them (when nothing else reads them).
         """
         slope, intercept = self.slopes_at(pieces)
-        out = maps * slope.reshape(maps.shape[0], 1, *maps.shape[2:])
+        slope = slope.reshape(maps.shape[0], 1, *maps.shape[2:])
+        out = maps.mul_(slope) if inplace else maps * slope
         if intercept is not None:
             out[:, 2] += intercept.reshape(maps.shape[0], *maps.shape[2:])
         return out
@@ -184,8 +186,8 @@ class Maximum:
         """Winning member (uint8) of each window for unit values ``(P, D)`` at interior points."""
         return self.window_values(values).argmax(dim=2).to(torch.uint8)
 
-    def apply(self, maps: torch.Tensor, pieces: torch.Tensor) -> torch.Tensor:
-        """Maps ``(R, 3, *in_shape)`` -> the winning member's map in each window."""
+    def apply(self, maps: torch.Tensor, pieces: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+        """Maps ``(R, 3, *in_shape)`` -> the winning member's map in each window (a new tensor)."""
         flat = maps.reshape(maps.shape[0], 3, -1)
         winner = self.windows[torch.arange(self.windows.shape[0], device=flat.device), pieces.long()]
         out = flat.gather(2, winner[:, None, :].expand(-1, 3, -1))
