@@ -81,10 +81,12 @@ class PieceStore:
         needed = self.size + rows
         capacity = self.verts.shape[0]
         if needed > capacity:
-            extra = max(needed, 2 * capacity) - capacity
+            capacity = max(needed, 2 * capacity)
             for name in ("verts", "counts", "tags", "boxes", "parent", "pointer", "end"):
                 column = getattr(self, name)
-                setattr(self, name, torch.cat([column, column.new_zeros(extra, *column.shape[1:])]))
+                grown = column.new_empty(capacity, *column.shape[1:])  # rows past ``size`` are never read
+                grown[: self.size] = column[: self.size]
+                setattr(self, name, grown)
 
     def put(self, index: torch.Tensor, polys: Polygons) -> None:
         """Overwrite the polygons at rows ``index``."""
@@ -140,7 +142,8 @@ class PieceRounds:
         starts[1:] = torch.bincount(candidate_region, minlength=len(regions)).cumsum(0)
         self.store = PieceStore(regions, starts)
         self.tag, self.budget = tag, budget
-        self.active = (self.store.pointer < self.store.end).nonzero().squeeze(1)
+        size = self.store.size
+        self.active = (self.store.pointer[:size] < self.store.end[:size]).nonzero().squeeze(1)
 
     def pointers(self, rows: torch.Tensor) -> torch.Tensor:
         """Where each piece in ``rows`` is in its candidate list."""
