@@ -19,6 +19,9 @@ import { fmt } from "./tooltip.js";
  * @property {Int32Array} row        (N) row of each point in the array the user passed
  * @property {LegendItem[]} items    one per distinct label
  * @property {number | null} maxDistance  points farther from the plane than this were left out
+ * @property {Float32Array | null} value  (N) a value per point (local density), or null
+ * @property {Uint8Array | null} color    (N*4) RGBA per point when coloured by value, or null
+ * @property {Legend | null} valueLegend  the colour bar of the values, or null
  */
 
 /** Dot radius in CSS pixels. */
@@ -42,8 +45,13 @@ export function decodeData(raw) {
     row: typed(raw.row, Int32Array),
     items: raw.items ?? [],
     maxDistance: raw.max_distance ?? null,
+    value: raw.value ? typed(raw.value, Float32Array) : null,
+    color: raw.color ? typed(raw.color, Uint8Array) : null,
+    valueLegend: raw.legend ?? null,
   };
   const lengths = [data.uv.length / 2, data.distance.length, data.label.length, data.row.length];
+  if (data.value) lengths.push(data.value.length);
+  if (data.color) lengths.push(data.color.length / 4);
   if (lengths.some((m) => m !== n))
     throw new Error(`data buffers disagree: ${n} points, buffer lengths ${lengths.join(", ")}`);
   return data;
@@ -65,6 +73,7 @@ export function labelOf(data, i) {
  * @returns {Legend}
  */
 export function dataLegend(data) {
+  if (data.valueLegend) return data.valueLegend;
   const items = [...data.items];
   if (data.label.some((k) => !data.items[k])) items.push({ label: "unlabelled", color: UNLABELLED });
   const title = data.maxDistance === null ? "data" : `data within ${fmt(data.maxDistance)} of the plane`;
@@ -81,13 +90,13 @@ export function dataLegend(data) {
  * @param {Theme} theme
  */
 export function drawData(ctx, data, active, camera, theme) {
-  const colors = [...data.items.map((item) => item.color), UNLABELLED];
+  const { colors, colorOf } = pointColors(data);
   const paths = colors.map(() => new Path2D());
   const r = DOT_RADIUS;
   for (let i = 0; i < data.n; i++) {
     const [x, y] = camera.toScreen(data.uv[2 * i], data.uv[2 * i + 1]);
     if (x < -r || y < -r || x > camera.width + r || y > camera.height + r) continue;
-    const path = paths[data.items[data.label[i]] ? data.label[i] : data.items.length];
+    const path = paths[colorOf[i]];
     path.moveTo(x + r, y);
     path.arc(x, y, r, 0, 2 * Math.PI);
   }
@@ -107,6 +116,30 @@ export function drawData(ctx, data, active, camera, theme) {
     ctx.strokeStyle = theme.foreground;
     ctx.stroke();
   }
+}
+
+/**
+ * The distinct fill colours of the points and each point's index into them: one path per colour.
+ *
+ * @param {DataSet} data
+ * @returns {{ colors: string[], colorOf: Int32Array }}
+ */
+function pointColors(data) {
+  const colorOf = new Int32Array(data.n);
+  if (!data.color) {
+    for (let i = 0; i < data.n; i++) colorOf[i] = data.items[data.label[i]] ? data.label[i] : data.items.length;
+    return { colors: [...data.items.map((item) => item.color), UNLABELLED], colorOf };
+  }
+  /** @type {Map<string, number>} */
+  const seen = new Map();
+  for (let i = 0; i < data.n; i++) {
+    const c = data.color;
+    const css = `rgb(${c[4 * i]},${c[4 * i + 1]},${c[4 * i + 2]})`;
+    let k = seen.get(css);
+    if (k === undefined) seen.set(css, (k = seen.size));
+    colorOf[i] = k;
+  }
+  return { colors: [...seen.keys()], colorOf };
 }
 
 /**

@@ -182,7 +182,12 @@ export class Tips {
       const info = regionInfo(geometry, tip.region, tip.u, tip.v);
       renderTooltip(this.el, info, { pinned: tip.pinned, levels: geometry.levels, onSlope });
     } else if (tip?.kind === "sample" && data) {
-      const info = { row: tip.row, label: labelOf(data, tip.index), distance: data.distance[tip.index] };
+      const info = {
+        row: tip.row,
+        label: labelOf(data, tip.index),
+        distance: data.distance[tip.index],
+        value: data.value ? { title: data.valueLegend?.title ?? "value", value: data.value[tip.index] } : null,
+      };
       const { image, error, busy } = tip;
       const onUse = (/** @type {number} */ anchor) => this.#useAsAnchor(tip, anchor);
       renderSampleTip(

@@ -204,6 +204,7 @@ export function renderSlope(el, res, buffers) {
  * @property {number} row             row of the point in the user's array
  * @property {{ label: string, color: string } | null} label  null when unlabelled
  * @property {number} distance        to the plane, in input space
+ * @property {{ title: string, value: number } | null} [value]  the point's value (local density), if shown
  */
 
 /**
@@ -236,6 +237,7 @@ export function renderSampleTip(el, info, menu) {
     label.textContent = "unlabelled";
   }
   el.append(head, label, h("div", "scw-tt-distance", `distance to plane ${fmt(info.distance)}`));
+  if (info.value) el.append(h("div", "scw-tt-value", `${info.value.title}: ${fmt(info.value.value)}`));
   if (!menu) return;
   if (menu.image) {
     const k = SAMPLE_IMAGE_SIZE / Math.max(menu.image.width, menu.image.height);

@@ -185,3 +185,26 @@ def test_int_labels_use_the_unlightened_class_hues():
     overlay = DataOverlay(np.zeros((3, 2)), [0, 11, 2], (2,))
     rgb = hex_to_rgb([item["color"] for item in overlay.items])
     assert np.array_equal(rgb, hex_to_rgb([CATEGORICAL[0], CATEGORICAL[2], CATEGORICAL[1]]))
+
+
+def test_points_coloured_by_local_density_carry_their_values_colours_and_a_colour_bar():
+    from splinecam_widget import local_density
+
+    model = mlp((2, 12, 12, 3), seed=4)
+    w = SplineCamWidget(model, np.array([[-1.0, -1.0], [1.0, -1.0], [0.0, 1.0]]))
+    w.wait(30)
+    X = np.random.default_rng(1).uniform(-1, 1, size=(12, 2))
+    w.show_data(X, color_by="density", radius=0.4, n_slices=2, seed=3)
+    expected = local_density(model, X, 0.4, n_slices=2, seed=3)
+    rows = np.frombuffer(w.data["row"], "<i4")
+    np.testing.assert_allclose(np.frombuffer(w.data["value"], "<f4"), expected[rows], rtol=1e-6)
+    colours = np.frombuffer(w.data["color"], np.uint8).reshape(-1, 4)
+    assert colours.shape == (len(rows), 4) and len({tuple(c) for c in colours}) > 1
+    legend = w.data["legend"]
+    assert legend["kind"] == "colorbar" and "radius 0.4" in legend["title"]
+    assert (legend["min"], legend["max"]) == (expected.min(), expected.max())
+    with pytest.raises(SplineCamError, match="needs the radius"):
+        w.show_data(X, color_by="density")
+    with pytest.raises(SplineCamError, match="color_by must be 'label' or 'density'"):
+        w.show_data(X, color_by="pattern")
+    w.close()

@@ -38,11 +38,22 @@ class DataOverlayMethods(traitlets.HasTraits):
         rgba = input_images(anchors, self._image_layout)
         self.anchor_images = {"shape": list(rgba.shape[1:3]), "rgba": [memoryview(image.tobytes()) for image in rgba]}
 
-    def show_data(self, X, y=None, max_distance: float | None = None, max_points: int = 5000) -> None:
-        """Draw dataset points near the slice at their projections, coloured by label.
+    def show_data(
+        self,
+        X,
+        y=None,
+        max_distance: float | None = None,
+        max_points: int = 5000,
+        *,
+        color_by: str = "label",
+        radius: float | None = None,
+        n_slices: int = 4,
+        seed: int = 0,
+    ) -> None:
+        """Draw dataset points near the slice at their projections, coloured by label or by local density.
 
-        Hovering a point shows its row, label and distance to the plane; clicking it
-        offers to use it as one of the anchors (see :meth:`use_as_anchor`).
+        Hovering a point shows its row, label, distance to the plane (and density);
+        clicking it offers to use it as one of the anchors (see :meth:`use_as_anchor`).
 
         Parameters
         ----------
@@ -54,8 +65,29 @@ class DataOverlayMethods(traitlets.HasTraits):
             Show only points at most this far (Euclidean, in input space) from the plane.
         max_points : int
             Show at most this many points, the nearest to the plane first.
+        color_by : {"label", "density"}
+            ``"density"`` colours each point by the local region density of the network
+            shown now (:func:`~splinecam_widget.local_density`: regions meeting a disk of
+            ``radius`` on ``n_slices`` random planes through the point, seeded by
+            ``seed``), with a colour bar.  It is computed here, for every row of ``X``
+            (about ``N * n_slices`` small partitions: pass a subset for large data), and
+            not refreshed when the model changes: call ``show_data`` again.
+        radius, n_slices, seed
+            Of the local density (``radius`` is required with ``color_by="density"``).
         """
-        overlay = DataOverlay(X, y, self._plane.input_shape, max_distance, max_points)
+        if color_by not in ("label", "density"):
+            raise SplineCamError(f"color_by must be 'label' or 'density', got {color_by!r}")
+        values, title = None, ""
+        if color_by == "density":
+            if radius is None:
+                raise SplineCamError("color_by='density' needs the radius of the disks, e.g. radius=0.5")
+            from ..density import local_density
+
+            values = local_density(self.model, X, radius, n_slices=n_slices, seed=seed, device=self.device)
+            title = f"local density (regions in a disk of radius {radius:g})"
+        elif radius is not None:
+            raise SplineCamError("radius applies to color_by='density'")
+        overlay = DataOverlay(X, y, self._plane.input_shape, max_distance, max_points, values, title)
         self._data = overlay
         self.data = overlay.encode(self._plane, self._frame)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..colors import CATEGORICAL, hex_to_rgb, rgb_to_hex
+from ..colors import CATEGORICAL, VIRIDIS, colormap, hex_to_rgb, rgb_to_hex
 from ..errors import SplineCamError
 from ..slice import Slice
 from ._wire import little_endian_buffer
@@ -36,7 +36,9 @@ class DataOverlay:
         At most this many points are shown: the nearest to the plane.
     """
 
-    def __init__(self, X, y, input_shape, max_distance=None, max_points: int = 5000):
+    def __init__(
+        self, X, y, input_shape, max_distance=None, max_points: int = 5000, values=None, value_title: str = ""
+    ):
         data = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
         if not np.issubdtype(data.dtype, np.number) or np.issubdtype(data.dtype, np.complexfloating):
             raise SplineCamError(f"X must be an array of real numbers, got dtype {data.dtype}")
@@ -56,6 +58,12 @@ class DataOverlay:
         self.max_distance = None if max_distance is None else float(max_distance)
         self.max_points = int(max_points)
         self.label_index, self.items = _label_items(y, len(data))
+        self.values, self.value_title = None, value_title
+        if values is not None:
+            values = np.asarray(values, dtype=np.float64).reshape(-1)
+            if values.shape != (len(data),) or not np.all(np.isfinite(values)):
+                raise SplineCamError(f"values must be {len(data)} finite numbers, one per point")
+            self.values = values
 
     def project(self, plane: Slice) -> tuple[np.ndarray, np.ndarray]:
         """Plane coordinates ``(N, 2)`` and distances to the plane ``(N,)`` of every point (float64)."""
@@ -92,6 +100,21 @@ class DataOverlay:
             "row": little_endian_buffer(rows, "<i4"),
             "items": self.items,
             "max_distance": self.max_distance,
+            **self._value_colors(rows),
+        }
+
+    def _value_colors(self, rows: np.ndarray) -> dict:
+        """Per-point ``value`` float32 and ``color`` RGBA of the shown rows, with the colour bar's legend."""
+        if self.values is None:
+            return {}
+        lo, hi = float(self.values.min()), float(self.values.max())
+        t = (self.values[rows] - lo) / (hi - lo) if hi > lo else np.full(len(rows), 0.5)
+        rgba = np.concatenate([colormap(t, VIRIDIS), np.full((len(rows), 1), 255, np.uint8)], axis=1)
+        legend = {"kind": "colorbar", "title": self.value_title, "colors": list(VIRIDIS), "min": lo, "max": hi}
+        return {
+            "value": little_endian_buffer(self.values[rows], "<f4"),
+            "color": little_endian_buffer(rgba, np.uint8),
+            "legend": legend,
         }
 
 

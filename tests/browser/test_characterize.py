@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 from conftest import Screen, screenshot
-from scenes import anchor_images_trait, data_trait, grid_partition, solid_images, widget_state
+from scenes import anchor_images_trait, data_trait, grid_partition, solid_images, to_page, widget_state
 
 VIEW = [-1.2, -1.2, 1.2, 1.2]
 GROUPS = "globalThis[Symbol.for('splinecam-widget.link-groups.v1')]"
@@ -382,3 +382,26 @@ def test_anchor_thumbnails_follow_the_trait(page):
     page.evaluate("harness.kernelSet({anchor_images: null}, 8, 0)")
     page.evaluate("harness.frames()")
     assert all(thumb_pixels(page, c) == 0 for c in THUMB_COLOURS)
+
+
+def test_points_coloured_by_density_take_their_own_colour_a_colour_bar_and_their_value_in_the_tooltip(page):
+    from splinecam_widget.widget._overlay import DataOverlay
+    from splinecam_widget.slice import Slice
+
+    values = np.array([3.0, 10.0, 6.5, 3.0, 8.0])
+    overlay = DataOverlay(np.c_[POINTS, np.zeros(5)], None, (3,), None, 10, values, "local density (radius 0.5)")
+    plane = Slice(np.zeros(3), np.eye(3)[:, :2], [[-1.5, -1.5], [1.5, -1.5], [1.5, 1.5], [-1.5, 1.5]])
+    trait = overlay.encode(plane, 1)
+    colour = np.frombuffer(trait["color"], np.uint8).reshape(-1, 4)
+    screen, _ = mount(page, data=to_page(trait))
+    rows = np.frombuffer(trait["row"], "<i4")
+    for i, row in enumerate(rows):
+        if row == 4:
+            continue  # (0.02, 0.5) sits under the x2 handle
+        x, y = screen.local(*POINTS[row])
+        assert page.evaluate("([x, y]) => harness.overlayPixel(x, y)", [x, y]) == colour[i].tolist()
+    legend = page.locator("#host .scw-legend").inner_text()
+    assert "local density (radius 0.5)" in legend and "3" in legend and "10" in legend
+    page.mouse.move(*screen.page_xy(*POINTS[1]))
+    assert "local density (radius 0.5): 10" in page.locator("#host .scw-tooltip").inner_text()
+    screenshot(page, "data_density")
