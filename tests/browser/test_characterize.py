@@ -385,8 +385,8 @@ def test_anchor_thumbnails_follow_the_trait(page):
 
 
 def test_points_coloured_by_density_take_their_own_colour_a_colour_bar_and_their_value_in_the_tooltip(page):
-    from splinecam_widget.widget._overlay import DataOverlay
     from splinecam_widget.slice import Slice
+    from splinecam_widget.widget._overlay import DataOverlay
 
     values = np.array([3.0, 10.0, 6.5, 3.0, 8.0])
     overlay = DataOverlay(np.c_[POINTS, np.zeros(5)], None, (3,), None, 10, values, "local density (radius 0.5)")
