@@ -35,18 +35,18 @@ MAX_WIDTH = 20_000
 """Widest picture, in pixels (SVG and HTML too: browsers struggle beyond)."""
 
 
-def write(result, path: str, color_by: str, width: int, scale: float) -> None:
-    """Write ``result`` in the format given by the file name's suffix."""
+def write(result, path: str, color_by: str, width: int, scale: float, legend: bool = True) -> None:
+    """Write ``result`` in the format given by the file name's suffix (pictures with their legend)."""
     from .export import save_bokeh_html, save_geojson, save_svg
     from .export.png import save_png
 
     suffix = check_output(path, FORMATS)
     if suffix == ".png":
-        save_png(result, path, color_by=color_by, width=width, scale=scale)
+        save_png(result, path, color_by=color_by, width=width, scale=scale, legend=legend)
     elif suffix == ".svg":
-        save_svg(result, path, color_by=color_by, width=width)
+        save_svg(result, path, color_by=color_by, width=width, legend=legend)
     elif suffix == ".html":  # an interactive bokeh page with every resource inline
-        save_bokeh_html(result, path, color_by=color_by, width=width)
+        save_bokeh_html(result, path, color_by=color_by, width=width, legend=legend)
     elif suffix == ".npz":
         result.to_npz(path)
     elif suffix == ".geojson":
@@ -87,7 +87,7 @@ def render(args) -> None:
     result = partition(
         model, plane, device=args.device, max_regions=args.max_regions, levels=args.levels, progress=progress
     )
-    write(result, args.output, args.color_by, args.width, args.scale)
+    write(result, args.output, args.color_by, args.width, args.scale, legend=not args.no_legend)
     print(
         f"{result.n_regions:,} regions, {len(result.boundary):,} boundary segments in "
         f"{time.perf_counter() - start:.2f} s -> {args.output}",
@@ -126,6 +126,7 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--max-regions", type=int, default=2_000_000)
     command.add_argument("--width", type=int, default=800, help="picture width in pixels")
     command.add_argument("--scale", type=float, default=1.0, help="PNG resolution multiplier")
+    command.add_argument("--no-legend", action="store_true", help="leave out the legend or colour bar")
     command.add_argument("-o", "--output", default="splinecam.png", help=f"output file: {', '.join(FORMATS)}")
     command.add_argument(
         "--trust-model-file",

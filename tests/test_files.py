@@ -164,3 +164,12 @@ def test_module_attribute_is_found_in_the_current_directory(files):
     )
     assert run.returncode == 0, run.stderr
     assert (files / "o.svg").exists()
+
+
+def test_pictures_carry_their_legend_unless_told_not_to(files):
+    from PIL import Image
+
+    assert main(["render", "--width", "200", "-o", str(files / "with.png")]) == 0
+    assert main(["render", "--width", "200", "--no-legend", "-o", str(files / "without.png")]) == 0
+    with Image.open(files / "with.png") as a, Image.open(files / "without.png") as b:
+        assert a.width == b.width == 200 and a.height > b.height

@@ -222,11 +222,12 @@ class Comparison(ipywidgets.VBox):
         """Write the views side by side as one PNG for a paper: each titled, on one colour scale.
 
         Every view is rendered exactly in Python (see :meth:`SplineCamWidget.save_png`)
-        on the window it shows; ``options`` go to
+        on the window it shows, with one legend or colour bar below the row
+        (``legend=False`` leaves it out); ``options`` go to
         :func:`~splinecam_widget.export.png.render_partition` (``color_by`` defaults to
         the views' mode).  Returns the path written.
         """
-        from ..export.frames import render_frames
+        from ..export.frames import render_side_by_side
         from ..export.png import encode_png
 
         partitions = self.wait()
@@ -236,11 +237,7 @@ class Comparison(ipywidgets.VBox):
                 + "; ".join(f"{n}: {w.error}" for n, w in zip(self.names, self.widgets) if w.partition is None)
             )
         options.setdefault("color_by", self.color_by)
-        frames = render_frames(partitions, self.names, width=width, scale=scale, **options)
-        height = max(f.shape[0] for f in frames)
-        gap = np.full((height, round(8 * scale), 3), 255, np.uint8)
-        row = [np.pad(f, ((0, height - f.shape[0]), (0, 0), (0, 0)), constant_values=255) for f in frames]
-        picture = np.concatenate([part for f in row for part in (f, gap)][:-1], axis=1)
+        picture = render_side_by_side(partitions, self.names, width=width, scale=scale, **options)
         path = Path(path)
         path.write_bytes(encode_png(picture))
         return path
