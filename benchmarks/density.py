@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from splinecam_widget import Slice, local_cluster, local_density, partition, partition_many
-from splinecam_widget.density import density_planes, disk
+from splinecam_widget.local.density import density_planes, disk
 
 WIDTHS = (784, 200, 200, 200, 200, 10)
 RADIUS = 0.5

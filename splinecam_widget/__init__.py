@@ -5,14 +5,12 @@
 """
 
 from ._version import __version__
-from .cluster import local_cluster
-from .complexity import local_complexity
-from .density import local_density
 from .engine.class_cells import ClassCells
 from .engine.compute import LayerProgress, partition
 from .engine.many import partition_many
 from .errors import RegionBudgetExceeded, SplineCamError, UnsupportedModelError, VerificationError
 from .export import partition_to_svg
+from .local import local_cluster, local_complexity, local_density
 from .network import SUPPORTED_MODULES, PiecewiseLinear, declare_piecewise_linear
 from .partition import Partition
 from .sampling import BoundarySamples

@@ -137,7 +137,7 @@ def test_picture_sizes_are_checked_with_the_reason(files, capsys, args, message)
 
 
 def test_write_errors_are_one_line(files, capsys, monkeypatch):
-    import splinecam_widget.cli as cli
+    import splinecam_widget.cli.render as cli
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")

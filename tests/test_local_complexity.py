@@ -7,7 +7,7 @@ from engine_checks import mlp, model_outputs_and_preactivations
 from torch import nn
 
 from splinecam_widget import SplineCamError, local_complexity
-from splinecam_widget.complexity import cutting_layer_names, frame_directions, frame_vertices
+from splinecam_widget.local.complexity import cutting_layer_names, frame_directions, frame_vertices
 
 POINTS = np.random.default_rng(1).normal(size=(9, 5))
 

@@ -10,7 +10,7 @@ from engine_checks import mlp
 
 from splinecam_widget import RegionBudgetExceeded, Slice, SplineCamError, local_density, partition
 from splinecam_widget.checkpoints import Checkpoints
-from splinecam_widget.density import density_planes, disk
+from splinecam_widget.local.density import density_planes, disk
 
 POINTS = np.random.default_rng(0).normal(size=(7, 6))
 

@@ -81,7 +81,7 @@ class DataOverlayMethods(traitlets.HasTraits):
         if color_by == "density":
             if radius is None:
                 raise SplineCamError("color_by='density' needs the radius of the disks, e.g. radius=0.5")
-            from ..density import local_density
+            from ..local.density import local_density
 
             values = local_density(self.model, X, radius, n_slices=n_slices, seed=seed, device=self.device)
             title = f"local density (regions in a disk of radius {radius:g})"

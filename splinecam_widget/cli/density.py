@@ -25,12 +25,12 @@ import time
 import numpy as np
 import torch
 
-from .cli_common import check_output, load_model
-from .complexity import DEFAULT_DIRECTIONS, local_complexity
-from .density import local_density
-from .errors import SplineCamError
-from .files import load_array, load_checkpoint_file
-from .tables import split_names
+from ..errors import SplineCamError
+from ..files import load_array, load_checkpoint_file
+from ..local.complexity import DEFAULT_DIRECTIONS, local_complexity
+from ..local.density import local_density
+from ..local.tables import split_names
+from .common import check_output, load_model
 
 FORMATS = (".csv", ".parquet", ".png")
 
@@ -117,7 +117,7 @@ def connect(args):
     """The Dask client the options ask for (``None``: compute in this process)."""
     if args.scheduler is None and args.workers is None:
         return None
-    from .cluster import local_cluster
+    from ..local.cluster import local_cluster
 
     if args.workers is not None:
         if args.workers < 1:
@@ -152,7 +152,7 @@ def check_settings(args) -> None:
 
 def density(args) -> None:
     """The ``density`` command."""
-    from .tables import write_table
+    from ..local.tables import write_table
 
     suffix = check_output(args.output, FORMATS)
     check_settings(args)
@@ -182,7 +182,7 @@ def density(args) -> None:
         if client is not None:
             client.close()
     if suffix == ".png":
-        from .density_plot import save_measure_plot
+        from ..local.plot import save_measure_plot
 
         save_measure_plot(table, args.output, column, title=plot_title(args, points))
     else:

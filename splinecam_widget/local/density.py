@@ -3,8 +3,8 @@
 For each point and each of ``n_slices`` random planes through it, the exact partition of
 a disk around the point (:func:`~splinecam_widget.partition_many`, every slice of a block
 of points at once) gives a region count.  The work is cut into tasks of (checkpoint, block
-of points) run here or on a Dask cluster (:mod:`splinecam_widget.tasks`,
-:mod:`splinecam_widget.cluster`).  The sign-change measure of the grokking literature is
+of points) run here or on a Dask cluster (:mod:`splinecam_widget.local.tasks`,
+:mod:`splinecam_widget.local.cluster`).  The sign-change measure of the grokking literature is
 :func:`~splinecam_widget.local_complexity` (``complexity.py``).
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine.many import partition_many
-from .errors import SplineCamError
-from .slice import Slice
+from ..engine.many import partition_many
+from ..errors import SplineCamError
+from ..slice import Slice
 from .tasks import (
     Networks,
     as_points,
@@ -123,7 +123,7 @@ def local_density(
     progress : bool or callable
         ``True`` draws a bar of tasks done on stderr; a callable gets ``(done, total)``.
     as_frame : bool
-        Return a tidy :class:`pandas.DataFrame` (see :func:`~splinecam_widget.tables.measure_table`)
+        Return a tidy :class:`pandas.DataFrame` (see :func:`~splinecam_widget.local.tables.measure_table`)
         instead of an array.
     labels, split : array-like (M,), optional
         Columns ``label`` and ``split`` of the table (``split``: booleans, True for

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SplineCamError
+from ..errors import SplineCamError
 
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
 SPLIT_COLORS = {"train": PALETTE[0], "test": PALETTE[1]}
@@ -62,7 +62,7 @@ def save_measure_plot(table, path, column: str, title: str | None = None, width:
     Parameters
     ----------
     table : pandas.DataFrame
-        As made by :func:`~splinecam_widget.tables.measure_table` (with a ``layer``
+        As made by :func:`~splinecam_widget.local.tables.measure_table` (with a ``layer``
         column, layers are summed per point first).
     path : str or os.PathLike
     column : str

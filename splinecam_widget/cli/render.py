@@ -1,6 +1,6 @@
 """Command line: ``splinecam-widget render`` computes a partition and writes a picture or data file.
 
-(``splinecam-widget density`` measures local density at data points: see ``cli_density.py``.)
+(``splinecam-widget density`` measures local density at data points: see ``density.py``.)
 
 Examples
 --------
@@ -21,14 +21,13 @@ import time
 
 import numpy as np
 
-from . import cli_density
-from .cli_common import check_output, load_model
-from .colors import MODES
-from .engine.compute import LayerProgress, partition
-from .errors import SplineCamError
-from .export.png import picture_frame
-from .files import load_array
-from .slice import DOMAIN_KINDS, Slice
+from ..colors import MODES
+from ..engine.compute import LayerProgress, partition
+from ..errors import SplineCamError
+from ..export.png import picture_frame
+from ..files import load_array
+from ..slice import DOMAIN_KINDS, Slice
+from .common import check_output, load_model
 
 FORMATS = (".png", ".svg", ".html", ".npz", ".geojson")
 MAX_WIDTH = 20_000
@@ -37,8 +36,8 @@ MAX_WIDTH = 20_000
 
 def write(result, path: str, color_by: str, width: int, scale: float, legend: bool = True) -> None:
     """Write ``result`` in the format given by the file name's suffix (pictures with their legend)."""
-    from .export import save_bokeh_html, save_geojson, save_svg
-    from .export.png import save_png
+    from ..export import save_bokeh_html, save_geojson, save_svg
+    from ..export.png import save_png
 
     suffix = check_output(path, FORMATS)
     if suffix == ".png":
@@ -61,7 +60,7 @@ def render(args) -> None:
     if not (np.isfinite(args.scale) and args.scale > 0):
         raise SplineCamError(f"--scale must be a positive number, got {args.scale}")
     if args.model is None:
-        from .demo import demo_anchors, two_moons_mlp
+        from ..demo import demo_anchors, two_moons_mlp
 
         print("training the built-in demo: an MLP on two moons ...", file=sys.stderr)
         model, points, labels = two_moons_mlp()
@@ -100,14 +99,8 @@ def load_anchors(path: str) -> np.ndarray:
     return load_array(path, "--anchors")
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command-line interface."""
-    main_parser = argparse.ArgumentParser(
-        prog="splinecam-widget",
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = main_parser.add_subparsers(dest="command", required=True)
+def add_parser(commands) -> None:
+    """The ``render`` subcommand and its options."""
     command = commands.add_parser(
         "render",
         help="compute a partition and write PNG, SVG, HTML, NPZ or GeoJSON",
@@ -134,23 +127,3 @@ def parser() -> argparse.ArgumentParser:
         help="read --model with full pickle (or TorchScript): runs code from the file; only for files you trust",
     )
     command.set_defaults(run=render)
-    cli_density.add_parser(commands)
-    return main_parser
-
-
-def main(argv=None) -> int:
-    """Entry point of the ``splinecam-widget`` command: 0 on success, 2 with one line on stderr on error."""
-    args = parser().parse_args(argv)
-    try:
-        args.run(args)
-    except SplineCamError as exc:
-        print(f"splinecam-widget: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # the output could not be written (disk full, permissions changed meanwhile, ...)
-        print(f"splinecam-widget: error: cannot write {args.output!r}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

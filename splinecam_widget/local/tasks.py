@@ -5,7 +5,7 @@ returns one value (or one row of values) per point of a block of flattened point
 ``first`` is the index of the block's first point.  Every random choice a measure makes
 for point ``i`` derives from ``(seed, i, ...)`` (:func:`point_rng`), never from the block
 it sits in or the order tasks run in, so a run gives the same numbers for any block size,
-here or on a Dask cluster (:mod:`splinecam_widget.cluster`).
+here or on a Dask cluster (:mod:`splinecam_widget.local.cluster`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .checkpoints import Checkpoints
+from ..checkpoints import Checkpoints
+from ..errors import SplineCamError
+from ..slice import as_float64_array
 from .cluster import check_client, run_on_client, torch_threads, total_threads
-from .errors import SplineCamError
-from .slice import as_float64_array
 
 ENGINE_OPTIONS = ("device", "max_regions", "memory_budget", "threads")
 """Engine options a measure passes on (the rest of ``partition()``'s options make no sense here)."""

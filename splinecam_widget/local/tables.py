@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from .errors import SplineCamError
+from ..errors import SplineCamError
 
 TABLE_FORMATS = (".csv", ".parquet")
 

@@ -16,7 +16,7 @@ import uuid
 
 import torch
 
-from .errors import SplineCamError
+from ..errors import SplineCamError
 
 INSTALL_HINT = 'pip install "splinecam-widget[dask]"'
 

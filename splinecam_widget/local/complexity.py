@@ -18,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .engine.compute import resolve_device
-from .errors import SplineCamError
-from .network import from_torch
-from .network.stages import CUTTING_STAGES
+from ..engine.compute import resolve_device
+from ..errors import SplineCamError
+from ..network import from_torch
+from ..network.stages import CUTTING_STAGES
 from .tasks import (
     Networks,
     as_points,

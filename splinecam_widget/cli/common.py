@@ -8,8 +8,8 @@ import sys
 
 from torch import nn
 
-from .errors import SplineCamError
-from .files import load_model_file
+from ..errors import SplineCamError
+from ..files import load_model_file
 
 
 def load_model(spec: str, trust: bool = False) -> nn.Module:

@@ -1,0 +1,7 @@
+"""``python -m splinecam_widget.cli``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
