@@ -182,9 +182,15 @@ def bench_drag(browser, drags: int) -> dict:
             )
             engine = json.loads(
                 run(
-                    "import time\nfrom splinecam_widget import partition\nt = []\n"
-                    "for _ in range(10):\n    s = time.perf_counter(); partition(w.model, w.partition.slice); t.append(time.perf_counter() - s)\n"
-                    "print(json.dumps({'engine_ms': 1000 * sorted(t)[5], 'n': w.partition.n_regions}))"
+                    "import time, numpy as np, regioncam\nfrom splinecam_widget import partition\nt, r = [], []\n"
+                    "plane = w.partition.slice\n"
+                    "for _ in range(10):\n"
+                    "    s = time.perf_counter(); partition(w.model, plane, threads=1); t.append(time.perf_counter() - s)\n"
+                    "    s = time.perf_counter(); cam = regioncam.Regioncam(float(np.abs(plane.domain).max()))\n"
+                    "    cam.linear(plane.basis.T.astype(np.float32), plane.origin.astype(np.float32)); cam.add(w.model)\n"
+                    "    r.append(time.perf_counter() - s)\n"
+                    "print(json.dumps({'engine_ms': 1000 * sorted(t)[5], 'regioncam_ms': 1000 * sorted(r)[5], "
+                    "'n': w.partition.n_regions}))"
                 )
             )
             page.close()
@@ -195,6 +201,9 @@ def bench_drag(browser, drags: int) -> dict:
         "drag_to_drawn_ms_p90": round(float(np.percentile(times, 90)), 1),
         "kernel_ms_median": round(statistics.median(kernel), 1),
         "engine_only_ms_median": round(engine["engine_ms"], 1),
+        "regioncam_ms_median (the same square)": round(engine["regioncam_ms"], 1),
+        "engine / regioncam": round(engine["engine_ms"] / engine["regioncam_ms"], 2),
+        "rest of the path / total": round(1 - engine["engine_ms"] / statistics.median(times), 2),
         "drags": len(times),
     }
 
