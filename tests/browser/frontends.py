@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
-import subprocess
 import sys
 import textwrap
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import nbformat
-from labserver import _free_port
+from labserver import _free_port, serve
 
 PROBE_POINT = (0.3, -0.4)
 """A plane point whose region the probe reports (the tests hover and click it)."""
@@ -112,45 +108,6 @@ def write_marimo_app(path: Path, probe: Path) -> Path:
     return path
 
 
-def _env(home: Path) -> dict:
-    return dict(
-        os.environ,
-        HOME=str(home),
-        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-        IPYTHONDIR=str(home / "ipython"),
-        XDG_CONFIG_HOME=str(home / "config"),
-    )
-
-
-@contextlib.contextmanager
-def _serve(cmd: list[str], home: Path, ready: str, timeout: float = 60):
-    """Run a server until the block ends; wait until ``ready`` (a URL) answers (an HTTP error is an answer)."""
-    home.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(cmd, env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                urllib.request.urlopen(ready, timeout=2)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"{cmd[2]} did not start") from None
-                time.sleep(0.3)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @contextlib.contextmanager
 def notebook7(root: Path, home: Path):
     """``jupyter notebook`` (Notebook 7) over ``root``; yield (base url, token)."""
@@ -159,7 +116,7 @@ def notebook7(root: Path, home: Path):
     cmd += [f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
     cmd += ["--JupyterNotebookApp.expose_app_in_browser=True"]
     base = f"http://127.0.0.1:{port}"
-    with _serve(cmd, home, f"{base}/api/status?token={token}"):
+    with serve(cmd, home, f"{base}/api/status?token={token}", any_answer=True):
         yield base, token
 
 
@@ -169,7 +126,7 @@ def voila(notebook: Path, home: Path):
     port = _free_port()
     cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}"]
     base = f"http://127.0.0.1:{port}"
-    with _serve(cmd, home, f"{base}/voila/api/ready"):
+    with serve(cmd, home, f"{base}/voila/api/ready", any_answer=True):
         yield base
 
 
@@ -182,5 +139,5 @@ def marimo_run(app: Path, home: Path):
     cmd = [sys.executable, "-m", "marimo", "run", str(app), "--headless", "--host", "127.0.0.1", "-p", str(port)]
     cmd += ["--no-token", "--no-sandbox", "--no-check"]
     base = f"http://127.0.0.1:{port}"
-    with _serve(cmd, home, f"{base}/health"):
+    with serve(cmd, home, f"{base}/health", any_answer=True):
         yield base

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -33,18 +34,58 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def jupyterlab(root: Path, home: Path, timeout: float = 60):
-    """Run ``jupyter lab`` over ``root`` with its settings under ``home``; yield (base url, token)."""
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(
+def server_env(home: Path) -> dict:
+    """The environment of a throwaway server: every Jupyter, IPython and XDG setting under ``home``."""
+    return dict(
         os.environ,
         HOME=str(home),
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
         JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
         JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
         IPYTHONDIR=str(home / "ipython"),
+        XDG_CONFIG_HOME=str(home / "config"),
     )
+
+
+@contextlib.contextmanager
+def serve(cmd: list[str], home: Path, ready: str, timeout: float = 60, any_answer: bool = False):
+    """Run a server until the block ends, after waiting until ``ready`` (a URL) answers.
+
+    With ``any_answer`` an HTTP error counts as an answer (the server is up); otherwise
+    only a success does.
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(cmd, env=server_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(ready, timeout=2)
+                break
+            except urllib.error.HTTPError:
+                if any_answer:
+                    break
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"{cmd[2]} did not start") from None
+                time.sleep(0.3)
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"{cmd[2]} did not start") from None
+                time.sleep(0.3)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path, home: Path, timeout: float = 60):
+    """Run ``jupyter lab`` over ``root`` with its settings under ``home``; yield (base url, token)."""
+    port, token = _free_port(), secrets.token_hex(16)
     cmd = [
         sys.executable,
         "-m",
@@ -63,31 +104,13 @@ def jupyterlab(root: Path, home: Path, timeout: float = 60):
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("JupyterLab did not start") from None
-                time.sleep(0.3)
+    with serve(cmd, home, f"{base}/api/status?token={token}", timeout):
         yield base, token
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
-def open_notebook(page, base: str, token: str, name: str, run_cells: int):
-    """Open a notebook, run its first ``run_cells`` cells through the UI, wait for the widget; return run(code)."""
-    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")  # reset: no notebooks restored from earlier tests
+def wait_for_kernel(page) -> None:
+    """Wait until the notebook open in JupyterLab or Notebook 7 has a ready kernel (else the first run is lost)."""
     page.wait_for_function(
         "window.jupyterapp && window.jupyterapp.shell.currentWidget"
         " && window.jupyterapp.shell.currentWidget.sessionContext",
@@ -97,6 +120,12 @@ def open_notebook(page, base: str, token: str, name: str, run_cells: int):
       const p = window.jupyterapp.shell.currentWidget;
       await p.context.ready; await p.sessionContext.ready; await p.sessionContext.session.kernel.info;
     }""")
+
+
+def open_notebook(page, base: str, token: str, name: str, run_cells: int):
+    """Open a notebook, run its first ``run_cells`` cells through the UI, wait for the widget; return run(code)."""
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")  # reset: no notebooks restored from earlier tests
+    wait_for_kernel(page)
     for _ in range(run_cells):
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-cell-and-select-next')")
     page.wait_for_selector(f"{OUTPUT} .scw[data-drawn-seq]", timeout=60_000)

@@ -25,7 +25,7 @@ from frontends import (
     write_marimo_app,
     write_notebook,
 )
-from labserver import OUTPUT
+from labserver import OUTPUT, wait_for_kernel
 
 START = [-2.0, -2.0, 2.0, 2.0]  # the view the notebook sets: a known plane-to-page mapping
 JUPYTER_THEME = "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})"
@@ -34,16 +34,8 @@ JUPYTER_THEME = "theme => window.jupyterapp.commands.execute('apputils:change-th
 def open_jupyter(page, url: str) -> None:
     """Open a notebook in JupyterLab or Notebook 7 and run its cell once the kernel is ready."""
     page.goto(url)
-    page.wait_for_function(
-        "window.jupyterapp && window.jupyterapp.shell.currentWidget"
-        " && window.jupyterapp.shell.currentWidget.sessionContext",
-        timeout=60_000,
-    )
-    page.evaluate("""async () => {
-      const p = window.jupyterapp.shell.currentWidget;
-      await p.context.ready; await p.sessionContext.ready; await p.sessionContext.session.kernel.info;
-      await window.jupyterapp.commands.execute('notebook:run-all-cells');
-    }""")
+    wait_for_kernel(page)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
 
 @pytest.fixture
