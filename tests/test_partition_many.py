@@ -10,11 +10,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from splinecam_widget import RegionBudgetExceeded, Slice, SplineCamError, partition, partition_many
-
-
-def disk(radius, sides=12):
-    angles = np.linspace(0, 2 * np.pi, sides, endpoint=False)
-    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+from splinecam_widget.local.density import disk
 
 
 def random_slices(rng, input_shape, n, radius):
@@ -128,9 +124,12 @@ def test_bad_input():
     model = mlp((4, 6, 2))
     assert partition_many(model, []) == []
     with pytest.raises(SplineCamError, match=r"slices\[1\] must be a Slice"):
-        partition_many(model, [Slice(np.zeros(4), np.eye(4)[:, :2], disk(1.0)), "x"])
+        partition_many(model, [Slice(np.zeros(4), np.eye(4)[:, :2], disk(1.0, 12)), "x"])
     with pytest.raises(SplineCamError, match="one input shape"):
         partition_many(
             model,
-            [Slice(np.zeros(4), np.eye(4)[:, :2], disk(1.0)), Slice(np.zeros((2, 2)), np.eye(4)[:, :2], disk(1.0))],
+            [
+                Slice(np.zeros(4), np.eye(4)[:, :2], disk(1.0, 12)),
+                Slice(np.zeros((2, 2)), np.eye(4)[:, :2], disk(1.0, 12)),
+            ],
         )
