@@ -125,6 +125,83 @@ def convex_polygon(points, name: str = "domain") -> np.ndarray:
     return np.ascontiguousarray(poly)
 
 
+ANCHOR_ROUNDING = 8
+"""Anchors are identical or collinear when they are within this many units of rounding of it.
+
+A unit of rounding is the machine epsilon of the anchors' own dtype (float32 tensors:
+``2**-23``; integers and Python floats: float64's) times the largest anchor's norm: storing
+the anchors moves each of them by up to half of one unit, and three exactly collinear
+points rounded to float32 lie up to about one unit off their line.
+"""
+
+MIN_EXTENT = 1e-150
+"""Smallest distance of the farthest anchor from the anchors' centroid: squares of smaller plane
+coordinates (areas, the engine's products) underflow float64."""
+
+
+def _rounding(anchors) -> tuple[float, str]:
+    """The machine epsilon of the anchors' own dtype and the dtype's name (float64 for non-floats)."""
+    if isinstance(anchors, torch.Tensor):
+        if anchors.dtype.is_floating_point:
+            return float(torch.finfo(anchors.dtype).eps), str(anchors.dtype).removeprefix("torch.")
+    else:
+        dtype = np.asarray(anchors).dtype
+        if np.issubdtype(dtype, np.floating):
+            return float(np.finfo(dtype).eps), dtype.name
+    return float(np.finfo(np.float64).eps), "float64"
+
+
+def _plane_through(flat: np.ndarray, eps: float, dtype: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Origin, orthonormal basis and plane coordinates of three finite float64 points ``flat`` (3, D).
+
+    The points are scaled by a power of two (exactly) to a largest value in [0.5, 1), so
+    the tests and the basis are the same at any scale, without overflow or underflow.
+    Two points are identical, or the three collinear, when they are within
+    ``ANCHOR_ROUNDING * eps`` of it relative to the largest point's norm.
+    """
+    largest = float(np.abs(flat).max())
+    if largest == 0.0:
+        raise SplineCamError("anchors 0 and 1 are identical (all anchors are zero); three distinct points are needed")
+    exponent = int(np.frexp(largest)[1])
+    unit = np.ldexp(flat, -exponent)
+    size = float(np.linalg.norm(unit, axis=1).max())
+    noise = ANCHOR_ROUNDING * eps * size
+    sides = {(i, j): float(np.linalg.norm(unit[i] - unit[j])) for i, j in ((0, 1), (0, 2), (1, 2))}
+    for (i, j), length in sides.items():
+        if length <= noise:
+            exact = (
+                "" if length == 0.0 else f" up to {dtype} rounding (they differ by {length / size:.2g} of their norm)"
+            )
+            raise SplineCamError(f"anchors {i} and {j} are identical{exact}; three distinct points are needed")
+    d1, d2 = unit[1] - unit[0], unit[2] - unit[0]
+    e1 = d1 / sides[0, 1]
+    w = d2 - (d2 @ e1) * e1
+    w -= (w @ e1) * e1  # Gram-Schmidt twice: w stays perpendicular to e1 however small it is
+    height = sides[0, 1] * float(np.linalg.norm(w)) / max(sides.values())  # third point to the longest side
+    if height <= noise:
+        off = (
+            "" if height == 0.0 else f" up to {dtype} rounding (one is {height / size:.2g} of their norm off the line)"
+        )
+        raise SplineCamError(f"anchors are collinear{off}: they lie on one line and do not span a plane")
+    basis = np.stack([e1, w / np.linalg.norm(w)], axis=1)
+    centre = unit.mean(axis=0)
+    with np.errstate(over="ignore", under="ignore"):  # out-of-range coordinates are refused just below
+        origin = np.ldexp(centre, exponent)
+        anchors_2d = np.ldexp((unit - centre) @ basis, exponent)
+    extent = float(np.abs(anchors_2d).max())
+    if extent > MAX_COORDINATE:
+        raise SplineCamError(
+            f"anchors are too far apart: they lie up to {extent:.3g} from their centroid, beyond "
+            f"{MAX_COORDINATE:.0e}, where squares of plane coordinates overflow float64; scale them down"
+        )
+    if extent < MIN_EXTENT:
+        raise SplineCamError(
+            f"anchors are too close together: they lie within {extent:.3g} of their centroid, below "
+            f"{MIN_EXTENT:.0e}, where squares of plane coordinates underflow float64; scale them up"
+        )
+    return origin, basis, anchors_2d
+
+
 class Slice:
     """A 2D plane in input space with a convex domain on it.
 
@@ -188,6 +265,14 @@ class Slice:
         Slice
             Origin at the anchors' centroid, basis from Gram-Schmidt on
             ``(x1 - x0, x2 - x0)``, ``anchors_2d`` holding the anchors' coordinates.
+
+        Raises
+        ------
+        SplineCamError
+            If the anchors are not finite, two of them are identical or all three
+            collinear (up to the rounding of their own dtype, relative to their size: see
+            :data:`ANCHOR_ROUNDING`), or their plane coordinates are out of float64's
+            range (see :data:`MIN_EXTENT` and :data:`MAX_COORDINATE`).
         """
         points = as_float64_array(anchors, "anchors")
         if points.ndim < 2 or points.shape[0] != 3:
@@ -199,18 +284,7 @@ class Slice:
         flat = points.reshape(3, -1)
         if flat.shape[1] < 2:
             raise SplineCamError("anchors must live in an input space of at least 2 dimensions")
-        scale = max(np.abs(flat).max(), 1e-300)
-        for i, j in ((0, 1), (0, 2), (1, 2)):
-            if np.linalg.norm(flat[i] - flat[j]) <= 1e-12 * scale:
-                raise SplineCamError(f"anchors {i} and {j} are identical; three distinct points are needed")
-        origin = flat.mean(axis=0)
-        d1, d2 = flat[1] - flat[0], flat[2] - flat[0]
-        e1 = d1 / np.linalg.norm(d1)
-        w = d2 - (d2 @ e1) * e1
-        if np.linalg.norm(w) <= 1e-9 * np.linalg.norm(d2):
-            raise SplineCamError("anchors are collinear: they lie on one line and do not span a plane")
-        basis = np.stack([e1, w / np.linalg.norm(w)], axis=1)
-        anchors_2d = (flat - origin) @ basis
+        origin, basis, anchors_2d = _plane_through(flat, *_rounding(anchors))
         polygon = named_domain(anchors_2d, domain, margin) if isinstance(domain, str) else domain
         return cls(origin, basis, polygon, input_shape=points.shape[1:], anchors_2d=anchors_2d)
 
