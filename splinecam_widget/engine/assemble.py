@@ -13,25 +13,22 @@ import torch
 
 from ..partition import Partition
 from ..slice import Slice
-from .boundary import Boundary, argmax_boundary, empty_boundary, level_sets
+from .boundary import Boundary, empty_boundary
 from .layers import LayerRecord, Sweep
-from .polygons import flatten
 
 
 def decision_boundary(result: Sweep, affine: torch.Tensor, levels, wanted: bool) -> Boundary:
     """The level sets (one output) or the argmax boundary (several) of every region."""
     if not wanted:
         return empty_boundary(affine)
-    if affine.shape[1] == 1:
-        return level_sets(result.regions, affine, levels)
-    return argmax_boundary(result.regions, affine)
+    return result.backend.boundary(result.regions, affine, levels)
 
 
 def partitions(result: Sweep, planes: list[Slice], network, levels, boundary: bool) -> list[Partition]:
     """One :class:`Partition` per plane from the sweep of all of them."""
     affine = result.maps.transpose(1, 2).contiguous()
     found = decision_boundary(result, affine, levels, boundary)
-    vertices, offsets, tags = (t.cpu().numpy() for t in flatten(result.regions))
+    vertices, offsets, tags = result.regions.flat()
     arrays = {
         "affine": affine.cpu().numpy(),
         "pattern_ids": result.pattern_ids.cpu().numpy(),

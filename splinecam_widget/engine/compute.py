@@ -14,9 +14,10 @@ from ..errors import SplineCamError, VerificationError
 from ..network.convert import from_torch
 from ..partition import Partition
 from ..slice import Slice, as_float64_array
+from . import backends
 from .assemble import partitions
 from .layers import sweep
-from .polygons import Polygons, flatten
+from .polygons import Polygons
 from .threads import cpu_threads
 
 DEFAULT_MAX_REGIONS = 2_000_000
@@ -44,13 +45,13 @@ class LayerProgress:
     n_layers: int
     n_regions: int
     _plane: Slice
-    _regions: Polygons
+    _regions: Polygons  # or FlatPolygons
     _pattern_ids: torch.Tensor
 
     @cached_property
     def partial(self) -> Partition:
         """The regions so far as a partial :class:`Partition` (geometry and pattern ids, no outputs)."""
-        vertices, offsets, tags = (t.cpu().numpy() for t in flatten(self._regions))
+        vertices, offsets, tags = self._regions.flat()
         return Partition(
             slice=self._plane,
             vertices=vertices,
@@ -106,6 +107,7 @@ def partition(
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     threads: int | None = None,
     boundary: bool = True,
+    backend: str = "auto",
 ) -> Partition:
     """Compute every linear region of ``model`` inside the domain of ``slice``, exactly.
 
@@ -143,6 +145,11 @@ def partition(
     boundary : bool
         Compute the decision boundary (default); ``False`` leaves ``boundary`` empty, for
         callers that need only the regions.
+    backend : {"auto", "compiled", "torch"}
+        What cuts the regions: ``"compiled"`` kernels on the CPU (numba, all cores; the
+        first call on a machine compiles them once, a few seconds, then they are cached),
+        ``"torch"`` operations on any device; ``"auto"`` (default) picks the compiled
+        kernels on the CPU.  Both give the same partition.
 
     Returns
     -------
@@ -152,6 +159,7 @@ def partition(
         raise SplineCamError(f"slice must be a Slice (see Slice.from_anchors), got {type(slice).__name__}")
     check_budgets(max_regions, memory_budget)
     device = resolve_device(device)
+    cutter = backends.pick(backend, device)
     network = from_torch(model, slice.input_shape, device)
     levels = check_levels(levels, network.n_outputs)
     n_layers = len(network.activations)
@@ -161,7 +169,7 @@ def partition(
             progress(LayerProgress(layer, n_layers, len(regions), slice, regions, pattern_ids))
 
     with torch.inference_mode(), cpu_threads(threads):
-        result = sweep(network, [slice], device, max_regions, memory_budget, report)
+        result = sweep(network, [slice], device, max_regions, memory_budget, report, cutter)
         (out,) = partitions(result, [slice], network, levels, boundary)
     if verify:
         verify_partition(model, out, device)

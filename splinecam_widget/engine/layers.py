@@ -14,8 +14,8 @@ from ..errors import RegionBudgetExceeded, SplineCamError
 from ..network.program import Network
 from ..network.stages import CUTTING_STAGES
 from ..slice import Slice
-from .cuts import cut, find_candidates
-from .polygons import Polygons, concat
+from . import backends
+from .polygons import Polygons
 from .split import Budget
 
 
@@ -56,11 +56,12 @@ class Sweep:
     record's ``owner`` the slice of each of its pieces.
     """
 
-    regions: Polygons
+    regions: Polygons  # or FlatPolygons, from the compiled backend
     maps: torch.Tensor  # (R, 3, K): the network's output map on each region
     pattern_ids: torch.Tensor  # (R,) int64, wrapping hash of the activation pattern
     layers: list[LayerRecord] = field(default_factory=list)
     owners: torch.Tensor | None = None  # (R,) int64: the slice of each region
+    backend: object = None  # the backend module that cut the regions (it also finds their boundary)
 
 
 @functools.lru_cache(maxsize=64)
@@ -73,20 +74,6 @@ def initial_maps(planes: list[Slice], device) -> torch.Tensor:
     """``(S, 3, *input_shape)``: each plane itself, ``x = u*e1 + v*e2 + origin``."""
     rows = np.stack([np.stack([p.basis[:, 0], p.basis[:, 1], p.origin]) for p in planes])
     return torch.from_numpy(rows).to(device).reshape(len(planes), 3, *planes[0].input_shape)
-
-
-def domain_polygons(planes: list[Slice], device) -> Polygons:
-    """The domains as a batch of polygons whose edges are tagged -1."""
-    return concat(
-        *[
-            Polygons(
-                torch.from_numpy(p.domain).to(device).unsqueeze(0),
-                torch.tensor([len(p.domain)], device=device),
-                torch.full((1, len(p.domain)), -1, dtype=torch.int16, device=device),
-            )
-            for p in planes
-        ]
-    )
 
 
 CACHE_CHUNK_BYTES = 16 * 2**20  # maps pushed through the stages at once: fits in cache, runs several times faster
@@ -109,14 +96,19 @@ def interior_values(maps: torch.Tensor, pieces: Polygons) -> torch.Tensor:
     return torch.addcmul(flat[:, 2], point[:, 0:1], flat[:, 0]).addcmul_(point[:, 1:2], flat[:, 1])
 
 
-def sweep(network: Network, planes: list[Slice], device, max_regions: int, memory_budget: int, progress=None) -> Sweep:
+def sweep(
+    network: Network, planes: list[Slice], device, max_regions: int, memory_budget: int, progress=None, backend=None
+) -> Sweep:
     """Run the program of ``network`` over the domains of ``planes`` together (see :class:`Descent`).
 
     Every region carries its own affine maps, so regions of different slices go through
     each layer side by side: the per-layer work is shared, and each slice's regions are
-    exactly those it would get alone.  ``max_regions`` applies to each slice.
+    exactly those it would get alone.  ``max_regions`` applies to each slice.  ``backend``
+    cuts the regions (see :mod:`.backends`; default: the one for ``device``).
     """
-    return Descent(network, device, max_regions, memory_budget, progress, len(planes)).run(planes)
+    if backend is None:
+        backend = backends.pick("auto", device)
+    return Descent(network, device, max_regions, memory_budget, progress, len(planes), backend).run(planes)
 
 
 class Descent:
@@ -138,8 +130,11 @@ class Descent:
     are appended to ``finals`` depth-first, each run in the order of its pieces.
     """
 
-    def __init__(self, network: Network, device, max_regions: int, memory_budget: int, progress, n_slices: int = 1):
+    def __init__(
+        self, network: Network, device, max_regions: int, memory_budget: int, progress, n_slices: int, backend
+    ):
         self.network, self.device, self.max_regions, self.progress = network, device, max_regions, progress
+        self.backend = backend
         self.cuts = [i for i, node in enumerate(network.nodes) if isinstance(node.stage, CUTTING_STAGES)]
         self.group_budget = memory_budget // max(len(self.cuts), 1)
         self.counts = [0] * len(self.cuts)
@@ -147,22 +142,23 @@ class Descent:
         self.parents: list[list[torch.Tensor]] = [[] for _ in self.cuts]
         self.patterns: list[list[torch.Tensor]] = [[] for _ in self.cuts]
         self.owners: list[list[torch.Tensor]] = [[] for _ in self.cuts]
-        self.finals: list[tuple[Polygons, torch.Tensor, torch.Tensor]] = []
+        self.finals: list[tuple] = []  # (regions, output maps, pattern ids) per run of final regions
 
     def run(self, planes: list[Slice]) -> Sweep:
         """Partition the domains of ``planes``: every region with its output map, pattern id and slice."""
         nodes = self.network.nodes
-        regions = domain_polygons(planes, self.device)
+        regions = self.backend.domains(planes, self.device)
         values = self.network.run(
             {0: initial_maps(planes, self.device)}, 0, self.cuts[0] if self.cuts else len(nodes), apply_to_maps
         )
         owners = torch.arange(len(planes), device=self.device)
         ids = torch.zeros(len(planes), dtype=torch.int64, device=self.device)
         if not self.cuts:
-            return Sweep(regions, values[self.network.output].reshape(len(planes), 3, -1), ids, [], owners)
+            output = values[self.network.output].reshape(len(planes), 3, -1)
+            return Sweep(regions, output, ids, [], owners, self.backend)
         first = nodes[self.cuts[0]]
         maps = values[first.inputs[0]].reshape(len(planes), 3, -1)
-        candidates = find_candidates(regions.bounding_boxes(), maps, first.stage)
+        candidates = self.backend.candidates(regions, slice(None), maps, first.stage)
         self.descend(0, regions, values, candidates, owners, owners, ids, True)
         records = [
             LayerRecord(nodes[index].stage.name, torch.cat(self.parents[layer]), torch.cat(self.patterns[layer]))
@@ -172,7 +168,8 @@ class Descent:
         final_owners = torch.cat(self.owners[-1])
         for record, layer_owners in zip(records, self.owners):
             record.owner = torch.cat(layer_owners)
-        return Sweep(concat(*polys), torch.cat(maps), torch.cat(final_ids), records, final_owners)
+        joined = type(polys[0]).join(list(polys))
+        return Sweep(joined, torch.cat(maps), torch.cat(final_ids), records, final_owners, self.backend)
 
     def descend(
         self, layer: int, regions: Polygons, values: dict, candidates, region_ids, owners, ids, whole: bool
@@ -194,13 +191,14 @@ class Descent:
         if int(counts[owners].max()) > self.max_regions:
             raise RegionBudgetExceeded(self.max_regions, layer, int(counts[owners].max()))
         budget = Budget(self.max_regions, owners, counts)
-        pieces, parent = cut(regions, source.reshape(len(regions), 3, -1), stage, candidates, layer, budget)
+        pieces, parent, patterns = self.backend.cut(
+            regions, source.reshape(len(regions), 3, -1), stage, candidates, layer, budget
+        )
         self.counts[layer] += len(pieces)
         self.parents[layer].append(region_ids[parent])
         piece_owners = owners[parent]
         self.owners[layer].append(piece_owners)
         piece_ids = torch.arange(self.counts[layer] - len(pieces), self.counts[layer], device=self.device)
-        boxes = pieces.bounding_boxes()
         last_read_here = network.last_use.get(node.inputs[0], -1) <= index
         held = max(region_bytes(values), 1)
         step = max(1, min(CACHE_CHUNK_BYTES // (4 * held), self.group_budget // held))
@@ -212,7 +210,10 @@ class Descent:
             start += step
             chunk_parents = parent[rows]
             local = {value: maps.index_select(0, chunk_parents) for value, maps in values.items()}
-            pattern = stage.pieces(interior_values(local[node.inputs[0]], pieces.take(rows)))
+            if patterns is None:  # read at each piece's interior point, while the chunk's maps are in cache
+                pattern = stage.pieces(interior_values(local[node.inputs[0]], pieces.take(rows)))
+            else:
+                pattern = patterns[rows]
             # the gathered input is a fresh copy: the activation may overwrite it unless a later node reads it
             local[node.output] = stage.apply(local[node.inputs[0]], pattern, inplace=last_read_here)
             network.run(local, index + 1, stop, apply_to_maps)
@@ -220,8 +221,8 @@ class Descent:
                 del local[value]  # not read from the next cut on
             found = None
             if upcoming is not None:  # the next layer's candidates, while the chunk is in cache
-                found = find_candidates(
-                    boxes[rows], local[upcoming.inputs[0]].reshape(len(pattern), 3, -1), upcoming.stage
+                found = self.backend.candidates(
+                    pieces, rows, local[upcoming.inputs[0]].reshape(len(pattern), 3, -1), upcoming.stage
                 )
             self.patterns[layer].append(pattern)
             hashes = (pattern.long() * unit_weights(layer, pattern.shape[1], self.device)).sum(dim=1)
@@ -261,10 +262,12 @@ class Descent:
             self.finals.append((members, values[self.network.output].reshape(len(ids), 3, -1), ids))
             return
         # the chunks' candidates, their piece indices shifted from chunk-local to group-local
-        candidates = tuple(
-            torch.cat(parts)
-            for parts in zip(
-                *[(chunk.candidates[0] + chunk.rows.start - first, *chunk.candidates[1:]) for chunk in group]
+        candidates = None
+        if group[0].candidates is not None:  # (the compiled backend finds its own while it cuts)
+            candidates = tuple(
+                torch.cat(parts)
+                for parts in zip(
+                    *[(chunk.candidates[0] + chunk.rows.start - first, *chunk.candidates[1:]) for chunk in group]
+                )
             )
-        )
         self.descend(layer + 1, members, values, candidates, piece_ids[first:last], owners[first:last], ids, whole)

@@ -16,6 +16,7 @@ from ..errors import SplineCamError
 from ..network.convert import from_torch
 from ..partition import Partition
 from ..slice import Slice
+from . import backends
 from .assemble import partitions
 from .compute import (
     DEFAULT_MAX_REGIONS,
@@ -38,6 +39,7 @@ def partition_many(
     boundary: bool = True,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     threads: int | None = None,
+    backend: str = "auto",
 ) -> list[Partition]:
     """The partition of each slice: the same as ``[partition(model, s, ...) for s in slices]``.
 
@@ -49,7 +51,7 @@ def partition_many(
     model : torch.nn.Module
     slices : sequence of Slice
         Slices of the model's input space, all of one input shape.
-    device, max_regions, levels, memory_budget, threads
+    device, max_regions, levels, memory_budget, threads, backend
         As for :func:`~splinecam_widget.partition`; ``max_regions`` applies to each
         slice, ``memory_budget`` to the whole batch.
     boundary : bool
@@ -77,8 +79,9 @@ def partition_many(
         raise SplineCamError(f"all slices must have one input shape, got {sorted(shapes)}")
     check_budgets(max_regions, memory_budget)
     device = resolve_device(device)
+    cutter = backends.pick(backend, device)
     network = from_torch(model, slices[0].input_shape, device)
     levels = check_levels(levels, network.n_outputs)
     with torch.inference_mode(), cpu_threads(threads):
-        result = sweep(network, slices, device, max_regions, memory_budget)
+        result = sweep(network, slices, device, max_regions, memory_budget, backend=cutter)
         return partitions(result, slices, network, levels, boundary)

@@ -38,6 +38,15 @@ class Polygons:
         high = self.verts.amax(dim=1)
         return torch.cat([(low + high) / 2, (high - low) / 2], dim=1)
 
+    def flat(self):
+        """The polygons as flat numpy arrays ``(vertices (N, 2), offsets (P + 1,), tags (N,))``."""
+        return tuple(t.cpu().numpy() for t in flatten(self))
+
+    @staticmethod
+    def join(batches: list[Polygons]) -> Polygons:
+        """The batches in one (see :func:`concat`)."""
+        return concat(*batches)
+
     def mean_points(self) -> torch.Tensor:
         """``(P, 2)`` vertex averages: interior points of the (non-degenerate) polygons."""
         slots = torch.arange(self.verts.shape[1], device=self.verts.device)
