@@ -32,6 +32,8 @@ def busy_elsewhere() -> int | None:
     """Threads of other processes running or ready to run now, or None where ``/proc`` does not tell."""
     try:
         runnable = int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
+        if runnable <= 1:  # only the thread reading this (the common quiet case: no need to count our own)
+            return 0
         own = 0
         for task in Path("/proc/self/task").iterdir():
             with contextlib.suppress(OSError):

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ..errors import SplineCamError
+from . import cache
 from .modules import module_to_stage
 from .piecewise import PiecewiseLinear, declared_piecewise_linear
 from .program import Network, Node
@@ -95,7 +96,7 @@ def check_weight(name: str, tensor: torch.Tensor, module: nn.Module) -> None:
 
 
 def from_torch(model: nn.Module, input_shape: tuple[int, ...], device) -> Network:
-    """Convert ``model`` into float64 stages on ``device``.
+    """Convert ``model`` into float64 stages on ``device`` (reused while the model is unchanged: :mod:`.cache`).
 
     Raises
     ------
@@ -104,11 +105,18 @@ def from_torch(model: nn.Module, input_shape: tuple[int, ...], device) -> Networ
     SplineCamError
         For train mode, NaN/inf weights, or an input shape the model cannot take.
     """
+    if not isinstance(model, nn.Module):
+        raise SplineCamError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    return cache.converted(model, tuple(input_shape), device, lambda: convert(model, tuple(input_shape), device))
+
+
+def convert(model: nn.Module, input_shape: tuple[int, ...], device) -> Network:
+    """Check and convert ``model`` (see :func:`from_torch`), without the cache."""
     check_model(model)
     if is_plain_sequential(model):
-        network = sequential_program(model, tuple(input_shape), device)
+        network = sequential_program(model, input_shape, device)
     else:
-        network = traced_program(model, tuple(input_shape), device)
+        network = traced_program(model, input_shape, device)
     if network.n_outputs == 0:
         raise SplineCamError("the model has no outputs (its output tensor is empty for one input)")
     return network
