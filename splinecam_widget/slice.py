@@ -92,10 +92,12 @@ def convex_polygon(points, name: str = "domain") -> np.ndarray:
     scale = np.ptp(poly, axis=0).max()
     if np.abs(poly[0] - poly[-1]).max() <= 1e-12 * scale:  # a repeated closing vertex (relative to the size)
         poly = poly[:-1]
-    gaps = np.abs(poly[:, None, :] - poly[None, :, :]).max(axis=2)
-    twins = np.argwhere(np.triu(gaps <= 1e-12 * scale, k=1))
+    # Consecutive vertices only (linear in n): a repeat of a vertex further away makes a reflex
+    # corner or a second winding, both refused below.
+    gaps = np.abs(np.roll(poly, -1, axis=0) - poly).max(axis=1)
+    twins = np.flatnonzero(gaps <= 1e-12 * scale)
     if len(twins) and scale > 0:
-        i, j = twins[0]
+        i, j = sorted((int(twins[0]), (int(twins[0]) + 1) % len(poly)))
         raise SplineCamError(f"{name} is not a simple polygon: vertex {j} repeats vertex {i}")
     local = poly - poly[0]
     area2 = np.sum(local[:, 0] * np.roll(local[:, 1], -1) - np.roll(local[:, 0], -1) * local[:, 1])

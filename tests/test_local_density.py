@@ -10,7 +10,8 @@ from engine_checks import mlp
 
 from splinecam_widget import RegionBudgetExceeded, Slice, SplineCamError, local_density, partition
 from splinecam_widget.checkpoints import Checkpoints
-from splinecam_widget.local.density import density_planes, disk
+from splinecam_widget.local.density import MAX_SIDES, check_sides, density_planes, disk
+from splinecam_widget.slice import convex_polygon
 
 POINTS = np.random.default_rng(0).normal(size=(7, 6))
 
@@ -127,7 +128,11 @@ def test_engine_errors_come_through_and_travel_between_processes(model):
         ((POINTS, 0), {}, "radius must be a positive number"),
         ((POINTS, float("nan")), {}, "radius must be a positive number"),
         ((POINTS, 1.0, 0), {}, "n_slices must be a positive integer"),
-        ((POINTS, 1.0), {"sides": 2}, "sides must be at least 3"),
+        ((POINTS, 1.0), {"sides": 2}, "sides must be a whole number of polygon vertices from 3 to 4,096, got 2"),
+        ((POINTS, 1.0), {"sides": 4097}, "sides must be a whole number of polygon vertices from 3 to 4,096"),
+        ((POINTS, 1.0), {"sides": 10**5}, "sides must be a whole number of polygon vertices from 3 to 4,096"),
+        ((POINTS, 1.0), {"sides": 10**9}, "sides must be a whole number of polygon vertices from 3 to 4,096"),
+        ((POINTS, 1.0), {"sides": 64.0}, "sides must be a whole number of polygon vertices"),
         ((POINTS, 1.0), {"batch_size": 0}, "batch_size must be a positive integer"),
         ((POINTS[0], 1.0), {}, r"points must have shape \(M, \*input_shape\)"),
         ((POINTS[:, :1], 1.0), {}, "a plane through a point needs at least 2"),
@@ -151,3 +156,28 @@ def test_a_model_is_needed_unless_every_checkpoint_is_a_module(model):
         local_density(None, POINTS, 1.0)
     with pytest.raises(SplineCamError, match="checkpoint 0 is a state dict: pass the model"):
         local_density(None, POINTS, 1.0, checkpoints=[model.state_dict()])
+
+
+def test_sides_is_checked_by_one_function_before_any_file_is_read(model, tmp_path):
+    assert check_sides(np.int64(5)) == 5
+    with pytest.raises(SplineCamError, match="--sides must be a whole number of polygon vertices from 3 to 4,096"):
+        check_sides(0, "--sides")
+    with pytest.raises(SplineCamError, match="sides must be"):
+        disk(1.0, 10**9)  # no array of 10**9 angles is made
+    missing = [tmp_path / "missing.pt"]
+    with pytest.raises(SplineCamError, match="sides must be"):
+        local_density(model, POINTS, 1.0, sides=10**9, checkpoints=missing)
+
+
+def test_the_domain_check_of_a_disk_is_linear_in_its_sides():
+    import tracemalloc
+
+    polygon = disk(1.0, MAX_SIDES)
+    tracemalloc.start()
+    try:
+        checked = convex_polygon(polygon)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(checked) == MAX_SIDES, "every vertex of the largest disk is a corner"
+    assert peak < 64 * polygon.nbytes, f"{peak:,} bytes: the check must not compare every pair of vertices"

@@ -28,10 +28,40 @@ from .tasks import (
     table_columns,
 )
 
+MAX_SIDES = 4096
+"""Most vertices of a disk's polygon: a 4096-gon is within 3e-7 of its circle (64 sides: 0.12%)."""
+
+
+def check_sides(value, name: str = "sides") -> int:
+    """``value`` as the number of vertices of a disk's polygon, an integer in ``3 .. MAX_SIDES``.
+
+    Parameters
+    ----------
+    value : int
+        Vertices of the polygon; numpy integers are accepted, floats and bools are not.
+    name : str
+        How the error names the value (``"sides"``, ``"--sides"``).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    SplineCamError
+        If ``value`` is not an integer from 3 to :data:`MAX_SIDES`.
+    """
+    whole = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if not (whole and 3 <= value <= MAX_SIDES):
+        raise SplineCamError(
+            f"{name} must be a whole number of polygon vertices from 3 to {MAX_SIDES:,}, got {value!r}"
+        )
+    return int(value)
+
 
 def disk(radius: float, sides: int = 64) -> np.ndarray:
-    """A regular polygon with ``sides`` vertices inscribed in the circle of ``radius``."""
-    angles = np.linspace(0, 2 * np.pi, sides, endpoint=False)
+    """A regular polygon with ``sides`` vertices (see :func:`check_sides`) inscribed in the circle of ``radius``."""
+    angles = np.linspace(0, 2 * np.pi, check_sides(sides), endpoint=False)
     return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
 
 
@@ -109,7 +139,7 @@ def local_density(
     seed : int, numpy.random.Generator or None
         ``None`` draws fresh planes.
     sides : int
-        Vertices of the polygon approximating the disk.
+        Vertices of the polygon approximating the disk, 3 to :data:`MAX_SIDES` (4096).
     checkpoints : sequence of modules, state dicts or files, or a Checkpoints, optional
         One row of results per checkpoint (files are read without running code from them;
         a widget's :class:`~splinecam_widget.checkpoints.Checkpoints` brings its labels).
@@ -142,18 +172,16 @@ def local_density(
     if flat.shape[1] < 2:
         raise SplineCamError(f"points have {flat.shape[1]} feature; a plane through a point needs at least 2")
     options, threads = engine_options(partition_options)
-    networks = Networks(model, checkpoints, checkpoint_labels)
-    table_columns(len(flat), labels, split, as_frame)
     params = {
         "input_shape": input_shape,
         "radius": positive_number(radius, "radius"),
         "n_slices": positive_int(n_slices, "n_slices"),
-        "sides": positive_int(sides, "sides"),
+        "sides": check_sides(sides),
         "entropy": seed_entropy(seed),
         "options": options,
     }
-    if params["sides"] < 3:
-        raise SplineCamError(f"sides must be at least 3, got {sides}")
+    networks = Networks(model, checkpoints, checkpoint_labels)  # after the numbers: it may read files
+    table_columns(len(flat), labels, split, as_frame)
     counts = run_measure(
         count_regions,
         params,
