@@ -7,6 +7,8 @@ import threading
 import time
 import weakref
 
+import ipywidgets
+import ipywidgets.widgets.widget as ipywidgets_widget
 import numpy as np
 import pytest
 from engine_checks import mlp
@@ -36,6 +38,11 @@ def baseline():
     gc.collect()
     BASELINE.clear()
     BASELINE.update(t for t in threading.enumerate() if t.name.startswith("splinecam-widget"))
+
+
+def ipywidget_registry() -> dict:
+    """The registry where ipywidgets keeps widgets alive until they are closed."""
+    return ipywidgets_widget._instances
 
 
 def collected(ref: weakref.ref, timeout: float = 10.0) -> bool:
@@ -84,14 +91,71 @@ def test_a_closed_widget_ignores_later_changes():
     assert w.wait(1) is None and w.partition is None
 
 
-def test_a_forgotten_widget_stops_its_thread():
+def test_a_closed_and_forgotten_widget_is_collected():
     w = SplineCamWidget(mlp((2, 8, 3)), ANCHORS)
     w.wait(30)
+    w._repr_mimebundle_()  # displayed: held by ipywidgets' registry until close()
     ref = weakref.ref(w)
-    w.close()  # ipywidgets keeps every open widget in its registry until close()
+    w.close()
     del w
     assert collected(ref)
     assert not wait_for_no_workers()
+
+
+def test_twenty_dropped_widgets_are_collected_and_their_threads_end():
+    model = mlp((2, 16, 16, 3))
+    refs = []
+    for _ in range(20):
+        w = SplineCamWidget(model, ANCHORS)
+        w.wait(30)
+        refs.append((weakref.ref(w), weakref.ref(w.partition)))
+        del w
+        gc.collect()
+    assert not wait_for_no_workers(), "a widget dropped without close() keeps its worker thread"
+    assert all(collected(widget) and collected(partition) for widget, partition in refs)
+
+
+def test_a_widget_dropped_mid_computation_is_collected_and_its_thread_ends():
+    w = SplineCamWidget(mlp((2, 96, 96, 96, 1), seed=1), ANCHORS * 8, max_regions=2_000_000)
+    assert len(worker_threads()) == 1
+    ref = weakref.ref(w)
+    del w
+    assert collected(ref)
+    assert not wait_for_no_workers(), "the dropped widget's computation must stop at its next layer"
+
+
+@pytest.mark.parametrize("show", ["display", "container", "link"])
+def test_a_widget_whose_id_was_handed_out_lives_until_closed(show):
+    w = SplineCamWidget(mlp((2, 8, 3)), ANCHORS)
+    w.wait(30)
+    if show == "display":
+        w._repr_mimebundle_()
+        others = []
+    elif show == "container":
+        others = [ipywidgets.VBox([w])]
+    else:
+        text = ipywidgets.Text()
+        others = [text, ipywidgets.jslink((w, "color_by"), (text, "value"))]
+    ref = weakref.ref(w)
+    del w
+    gc.collect()
+    w = ref()
+    assert w is not None, "a front end may show this widget: only close() may end it"
+    assert ipywidget_registry().get(w.model_id) is w and len(worker_threads()) == 1
+    for widget in [w, *others]:
+        widget.close()
+    del w, widget, others
+    assert collected(ref) and not wait_for_no_workers()
+
+
+def test_a_dropped_widget_answers_its_front_end_until_it_is_collected():
+    w = SplineCamWidget(mlp((2, 8, 3)), ANCHORS)  # its model id is never read: held weakly
+    w.wait(30)
+    assert w.comm.comm_id not in ipywidget_registry()
+    update = {"method": "update", "state": {"color_by": "pattern"}, "buffer_paths": []}
+    w.comm.handle_msg({"content": {"data": update}, "buffers": []})  # as the kernel delivers it
+    assert w.color_by == "pattern"
+    w.close()
 
 
 def test_closing_a_comparison_closes_every_view():

@@ -29,6 +29,7 @@ from ._anchors import AnchorMoves
 from ._data import DataOverlayMethods
 from ._exports import WidgetExports
 from ._overlay import DataOverlay
+from ._registry import WeaklyHeld
 from ._requests import FrontEndRequests
 from ._validation import VISIBLE_PARTS, Flag, TraitValidation, VisibleParts
 from ._wire import encode_geometry, encode_style, partition_shift
@@ -70,7 +71,13 @@ class Shown:
 
 
 class SplineCamWidget(
-    AnchorMoves, WidgetExports, DataOverlayMethods, FrontEndRequests, TraitValidation, anywidget.AnyWidget
+    AnchorMoves,
+    WidgetExports,
+    DataOverlayMethods,
+    FrontEndRequests,
+    TraitValidation,
+    WeaklyHeld,
+    anywidget.AnyWidget,
 ):
     """Exact linear regions, decision boundary and per-region affine maps of a network on a 2D slice.
 
@@ -240,6 +247,7 @@ class SplineCamWidget(
             legend=legend,
             **extra,
         )
+        self._hold_weakly()  # collected when dropped, until its id is handed out (_registry.py)
         self._open_channel()
         self._ready = True
         self.anchors = anchors
@@ -361,7 +369,7 @@ class SplineCamWidget(
             self.set_trait("anchor_images", None)
 
     def __del__(self):
-        """Garbage collection closes the widget without waiting for its thread."""
+        """Garbage collection (of a widget never displayed, see ``_registry.py``) closes it; its thread ends."""
         try:
             self.close(wait=False)
         except Exception:  # noqa: BLE001, S110 - nothing may escape a finaliser
