@@ -25,12 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from zoo import ZOO, build  # noqa: E402
 
 from splinecam_widget import Slice, partition, square_domain  # noqa: E402
+from splinecam_widget.engine.backends import warm_up
 from splinecam_widget.network.convert import from_torch  # noqa: E402
 
 SHAPE = (3, 64, 64)
 
 
 def main() -> None:
+    warm_up()  # the compiled kernels, before any clock starts
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=float, default=1.0, help="channel multiplier (1.0: published widths)")
     parser.add_argument("--half-width", type=float, default=1e-3, help="half-width of the square window")

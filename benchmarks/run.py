@@ -1,25 +1,33 @@
 """Side-by-side benchmark: splinecam-widget's engine against regioncam, in one process.
 
-Run:  .venv/bin/python benchmarks/run.py [--repeats N] [--only NAME] [--device cpu|cuda] [--busy] [--cnn]
+Run:  .venv/bin/python benchmarks/run.py [--repeats N] [--only NAME] [--device cpu|cuda] [--busy] [--cnn] [--first-call]
 
 Every workload uses default torch initialisation with seed 0.  For each it prints both
 region counts, the median wall time of both engines, the ratio ours/peer and the peak
 resident memory added while our engine ran:
 
 - MLPs, as regioncam runs them;
+- small jobs: about a hundred regions, a drag's worth on 2 and 784 inputs;
 - the interactive case: a 2-64-64-64-1 MLP on its anchors' square, run on one thread as
   the widget runs partitions under 20,000 regions;
+- many small slices: ``partition_many`` over 120 disks of radius 0.5 (about 35 regions
+  each) on a 784-200x4-10 MLP, against regioncam on each disk's bounding square (it has
+  no other domains), and ours on the same squares;
 - convolutional nets, ours on the CNN, regioncam on its unrolled dense twin (the same
   function written with Linear layers; regioncam has no convolutions).
 
-``--busy`` also reports, for one CNN, the time with one CPU hog per core divided by the
-time on the quiet machine, ours and regioncam's, measured in the same run.  ``--cnn``
-runs larger conv nets (ours only; minutes on a CPU).
+The compiled kernels are made ready before the clocks start; ``--first-call`` measures,
+in fresh processes, how long the first partition takes and when the kernels are ready,
+with an empty kernel cache and with the cache the first process wrote.  ``--busy`` also
+reports, for one CNN, the time with one CPU hog per core divided by the time on the quiet
+machine, ours and regioncam's, measured in the same run.  ``--cnn`` runs larger conv nets
+(ours only; minutes on a CPU).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -28,6 +36,7 @@ import torch
 from common import PeakMemory, cpu_hogs, dense_twin, timed
 
 from splinecam_widget import Slice, partition, square_domain
+from splinecam_widget.engine.backends import warm_up
 
 
 def mlp(*widths: int) -> torch.nn.Sequential:
@@ -60,6 +69,9 @@ def small_cnn(channels: int, size: int) -> torch.nn.Sequential:
 
 # name: (model builder, input shape, half-width, threads for our engine: None = its default)
 WORKLOADS = {
+    "small 2-16x2-1 [-1,1]": (lambda: mlp(2, 16, 16, 1), (2,), 1.0, None),
+    "drag 2-48x4-2 [-1.5,1.5]": (lambda: mlp(2, 48, 48, 48, 48, 2), (2,), 1.5, None),
+    "plane 784-128x3-10 hw3": (lambda: mlp(784, 128, 128, 128, 10), (784,), 3.0, None),
     "mlp-2-64x3-1 [-1,1]": (lambda: mlp(2, 64, 64, 64, 1), (2,), 1.0, None),
     "mlp-2-64x3-1 [-10,10]": (lambda: mlp(2, 64, 64, 64, 1), (2,), 10.0, None),
     "mlp-2-128x3-1 [-1,1]": (lambda: mlp(2, 128, 128, 128, 1), (2,), 1.0, None),
@@ -71,6 +83,7 @@ WORKLOADS = {
     "cnn 1x24x24 8ch hw0.3": (lambda: small_cnn(8, 24), (1, 24, 24), 0.3, None),
 }
 BUSY_WORKLOAD = "cnn 1x16x16 16ch hw0.3"
+MANY_SLICES = 120
 
 
 def workload(name: str):
@@ -117,6 +130,66 @@ def compare(args) -> None:
             f"{ours_time / peer_time:6.2f} {memory.peak / 2**20:8.0f}",
             flush=True,
         )
+
+
+def many_small(args) -> None:
+    """Per-slice time of partition_many on small disks and squares, and regioncam's on the squares."""
+    from splinecam_widget import partition_many
+    from splinecam_widget.local.density import density_planes, disk
+
+    torch.manual_seed(0)
+    model = mlp(784, 200, 200, 200, 200, 10)
+    points = np.random.default_rng(0).uniform(size=(MANY_SLICES, 784))
+    bases = [density_planes(0, i, 784, 1)[0] for i in range(MANY_SLICES)]
+    disks = [Slice(p, b, disk(0.5)) for p, b in zip(points, bases)]
+    squares = [Slice(p, b, square_domain(0.5)) for p, b in zip(points, bases)]
+    twin = model.float()
+
+    def peer():
+        return [run_peer(twin, plane) for plane in squares]
+
+    def ours_on(planes):
+        return lambda: [p.n_regions for p in partition_many(model, planes, boundary=False)]
+
+    disk_time, disk_counts = timed(ours_on(disks), args.repeats)
+    square_time, square_counts = timed(ours_on(squares), args.repeats)
+    peer_time, peer_counts = timed(peer, args.repeats)
+    n = MANY_SLICES
+    print(f"\nmany small slices: partition_many over {n} slices of 784-200x4-10, ms per slice")
+    print(f"  disks r=0.5     ours {1e3 * disk_time / n:7.3f}   ({np.mean(disk_counts):.0f} regions each)")
+    print(
+        f"  squares hw=0.5  ours {1e3 * square_time / n:7.3f}   regioncam {1e3 * peer_time / n:7.3f}   "
+        f"ratio {square_time / peer_time:5.2f}   ({np.mean(square_counts):.0f} regions each, peer "
+        f"{np.mean(peer_counts):.0f})"
+    )
+    print(f"  disks (ours) / squares (regioncam): {disk_time / peer_time:5.2f}")
+
+
+def first_call() -> None:
+    """Fresh processes, the first with an empty kernel cache: the first partition, and the kernels' readiness."""
+    import subprocess
+    import sys
+    import tempfile
+
+    code = (
+        "import time, numpy as np, torch\n"
+        "start = time.perf_counter()\n"
+        "from splinecam_widget import Slice, partition, square_domain\n"
+        "from splinecam_widget.engine.backends import warm_up\n"
+        "model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2)).eval()\n"
+        "plane = Slice(np.zeros(2), np.eye(2), square_domain(1.0))\n"
+        "partition(model, plane); first = time.perf_counter() - start\n"
+        "warm_up(); ready = time.perf_counter() - start\n"
+        "print(first, ready)\n"
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)]
+        runs.append(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True))
+    (first, compiled), (later_first, loaded) = ([float(x) for x in run.stdout.split()] for run in runs)
+    print("\nfirst calls, seconds from the import (torch runs until the kernels are ready)")
+    print(f"  empty kernel cache: first partition {first:6.2f}   kernels compiled {compiled:6.2f}")
+    print(f"  a later process:    first partition {later_first:6.2f}   kernels loaded   {loaded:6.2f}")
 
 
 def busy(args) -> None:
@@ -182,12 +255,18 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--busy", action="store_true", help="also measure beside one CPU hog per core")
     parser.add_argument("--cnn", action="store_true", help="run the larger convolutional workloads instead")
+    parser.add_argument("--first-call", action="store_true", help="also time the first call with no kernel cache")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
+    warm_up()  # the compiled kernels, before any clock starts
     if args.cnn:
         run_cnn(args.device)
         return
     compare(args)
+    if not args.only:
+        many_small(args)
+    if args.first_call:
+        first_call()
     if args.busy:
         busy(args)
 

@@ -5,6 +5,8 @@ scale), the same affine maps, the same decision boundary; and the compiled parti
 passes the exactness checks on its own (tiling, one pattern and the model's map per region).
 """
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -173,3 +175,26 @@ def test_backend_is_checked():
         partition(model, plane, backend="numba")
     with pytest.raises(SplineCamError, match="backend must be one of"):
         partition_many(model, [plane], backend=None)
+
+
+def test_auto_picks_the_compiled_kernels_on_the_cpu_once_ready_and_torch_on_cuda():
+    from splinecam_widget.engine import backends, cuts
+    from splinecam_widget.engine.compiled import cutter
+
+    assert backends.warm_up() is True
+    assert backends.pick("auto", torch.device("cpu")) is cutter
+    assert backends.pick("auto", torch.device("cuda")) is cuts
+    assert backends.pick("torch", torch.device("cpu")) is cuts
+    with pytest.raises(SplineCamError, match="runs on the CPU"):
+        backends.pick("compiled", torch.device("cuda"))
+
+
+def test_auto_runs_torch_while_the_kernels_are_not_ready(monkeypatch):
+    from splinecam_widget.engine import backends, cuts
+
+    started = []
+    monkeypatch.setattr(backends, "_ready", threading.Event())
+    monkeypatch.setattr(backends, "_warming", object())  # a compile already under way
+    monkeypatch.setattr(backends, "_warm", lambda: started.append(True))
+    assert backends.pick("auto", torch.device("cpu")) is cuts
+    assert not started  # the compile under way is not started twice

@@ -5,13 +5,60 @@ Both give the same partition (the same pieces, vertices, patterns and maps; test
 region by its lines one after another, on all cores, without torch's per-operation cost,
 which dominates small partitions; the torch backend (:mod:`.cuts`) cuts all pieces
 together in rounds and runs on CUDA.
+
+The kernels are compiled once per machine (tens of seconds on a small one) and loaded
+from numba's disk cache by later processes (under a second).  So that no call waits for
+that, ``backend="auto"`` starts it in a background thread on first use and runs torch
+until the kernels are ready: a notebook's first picture comes at once, and the same.
 """
 
 from __future__ import annotations
 
+import threading
+
 import torch
 
 from ..errors import SplineCamError
+
+_ready = threading.Event()
+_warming: threading.Thread | None = None
+_lock = threading.Lock()
+
+
+def _warm() -> None:
+    from .compiled.warm import warm  # imports numba: in the background thread too
+
+    warm()
+    _ready.set()
+
+
+def warm_up(wait: bool = True) -> bool:
+    """Compile (or load from the disk cache) the compiled backend's kernels.
+
+    Parameters
+    ----------
+    wait : bool
+        Block until they are ready (default); ``False`` starts the work in a background
+        thread, once, and returns at once.
+
+    Returns
+    -------
+    bool
+        Whether the kernels are ready.
+    """
+    global _warming
+    if _ready.is_set():
+        return True
+    with _lock:
+        if _warming is None:
+            _warming = threading.Thread(target=_warm, name="splinecam-compile", daemon=True)
+            _warming.start()
+    if wait:
+        _warming.join()
+        if not _ready.is_set():
+            _warm()  # the thread failed: raise its error here
+    return _ready.is_set()
+
 
 BACKENDS = ("auto", "compiled", "torch")
 """Accepted values of ``partition(..., backend=)``."""
@@ -20,13 +67,14 @@ BACKENDS = ("auto", "compiled", "torch")
 def pick(name, device: torch.device):
     """The backend module for ``name`` (one of :data:`BACKENDS`) on ``device``.
 
-    ``"auto"`` is the compiled backend on the CPU and torch on CUDA; ``"compiled"`` on a
-    CUDA device is refused (the kernels read host memory).
+    ``"auto"`` is the compiled backend on the CPU once its kernels are ready (see
+    :func:`warm_up`, started here without waiting) and torch otherwise; ``"compiled"`` on
+    a CUDA device is refused (the kernels read host memory).
     """
     if name not in BACKENDS:
         raise SplineCamError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {name!r}")
     if name == "auto":
-        name = "compiled" if device.type == "cpu" else "torch"
+        name = "compiled" if device.type == "cpu" and warm_up(wait=False) else "torch"
     if name == "torch":
         from . import cuts
 

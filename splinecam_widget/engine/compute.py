@@ -146,10 +146,12 @@ def partition(
         Compute the decision boundary (default); ``False`` leaves ``boundary`` empty, for
         callers that need only the regions.
     backend : {"auto", "compiled", "torch"}
-        What cuts the regions: ``"compiled"`` kernels on the CPU (numba, all cores; the
-        first call on a machine compiles them once, a few seconds, then they are cached),
-        ``"torch"`` operations on any device; ``"auto"`` (default) picks the compiled
-        kernels on the CPU.  Both give the same partition.
+        What cuts the regions: ``"compiled"`` kernels on the CPU (numba, all cores),
+        ``"torch"`` operations on any device.  Both give the same partition.  ``"auto"``
+        (default) uses the compiled kernels on the CPU once they are ready: the first call
+        of a process starts compiling them in the background (tens of seconds the first
+        time on a machine, then loaded from the disk cache in about a second) and runs
+        torch meanwhile; ``splinecam_widget.engine.backends.warm_up()`` waits for them.
 
     Returns
     -------

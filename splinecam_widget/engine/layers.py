@@ -12,7 +12,7 @@ import torch
 from .. import hashing
 from ..errors import RegionBudgetExceeded, SplineCamError
 from ..network.program import Network
-from ..network.stages import CUTTING_STAGES
+from ..network.stages import CUTTING_STAGES, Elementwise
 from ..slice import Slice
 from . import backends
 from .polygons import Polygons
@@ -202,6 +202,9 @@ class Descent:
         last_read_here = network.last_use.get(node.inputs[0], -1) <= index
         held = max(region_bytes(values), 1)
         step = max(1, min(CACHE_CHUNK_BYTES // (4 * held), self.group_budget // held))
+        if len(parent) <= step and len(values) == 1 and last_read_here and self.carries(stage, patterns):
+            self.carry_whole(layer, pieces, parent, patterns, source, ids, piece_ids, piece_owners, whole)
+            return
         group: list[Chunk] = []
         group_rows = None
         start = 0
@@ -235,6 +238,33 @@ class Descent:
                 group = []
         if group:
             self.flush(layer, pieces, piece_ids, piece_owners, group, whole and group_rows >= len(parent))
+
+    def carries(self, stage, patterns) -> bool:
+        """True when the backend can carry this layer's pieces past ``stage`` in one pass."""
+        return self.backend.carry is not None and patterns is not None and isinstance(stage, Elementwise)
+
+    def carry_whole(self, layer: int, pieces, parent, patterns, source, ids, piece_ids, owners, whole: bool) -> None:
+        """:meth:`descend`'s chunk loop for a layer that is one chunk, the only value read past it its input.
+
+        The backend gathers, activates and hashes in one pass; the stages up to the next cut
+        run on all pieces at once, and groups are flushed as in :meth:`descend`.
+        """
+        network = self.network
+        index = self.cuts[layer]
+        node = network.nodes[index]
+        stop = self.cuts[layer + 1] if layer + 1 < len(self.cuts) else len(network.nodes)
+        flat = source.reshape(source.shape[0], 3, -1)
+        weights = unit_weights(layer, flat.shape[2], self.device)
+        maps, piece_hashes = self.backend.carry(flat, parent, patterns, node.stage, weights, ids)
+        local = network.run({node.output: maps.reshape(len(parent), *source.shape[1:])}, index + 1, stop, apply_to_maps)
+        for value in [v for v in local if network.last_use.get(v, -1) < stop]:
+            del local[value]  # not read from the next cut on
+        self.patterns[layer].append(patterns)
+        rows = self.rows_per_group(local, node.stage.name)
+        for start in range(0, len(parent), rows):
+            part = slice(start, start + rows)
+            chunk = Chunk(part, {value: maps[part] for value, maps in local.items()}, None, piece_hashes[part])
+            self.flush(layer, pieces, piece_ids, owners, [chunk], whole and rows >= len(parent))
 
     def rows_per_group(self, local: dict, name: str) -> int:
         """Regions whose next-layer maps fit the per-layer share of the memory budget."""

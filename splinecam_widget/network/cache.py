@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -88,7 +89,14 @@ def unchanged(entry: Entry, model: nn.Module, shape: tuple, tensors: list[torch.
     """True when ``entry`` was made from ``model`` as it is now."""
     if entry.model() is not model or entry.structure != shape or len(entry.weights) != len(tensors):
         return False
-    return all(torch.equal(kept, now.detach()) for kept, now in zip(entry.weights, tensors))
+    return all(same_values(kept, now.detach()) for kept, now in zip(entry.weights, tensors))
+
+
+def same_values(kept: torch.Tensor, now: torch.Tensor) -> bool:
+    """True when two tensors of one shape, dtype and device hold equal values (NaN never equals)."""
+    if now.device.type == "cpu" and now.dtype.is_floating_point and now.dtype not in (torch.bfloat16, torch.float16):
+        return bool(np.array_equal(kept.numpy(), now.numpy()))  # several times faster than torch.equal here
+    return torch.equal(kept, now)
 
 
 def converted(model: nn.Module, input_shape: tuple, device, convert: Callable[[], Network]) -> Network:

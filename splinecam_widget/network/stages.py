@@ -11,6 +11,7 @@ applied to every unit; its breakpoints are where regions get cut.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -81,6 +82,11 @@ class Elementwise:
         """Number of linear pieces of each unit's function."""
         return self.breakpoints.numel() + 1
 
+    @functools.cached_property
+    def has_intercepts(self) -> bool:
+        """False when every piece goes through the origin (ReLU, leaky ReLU): no offsets to add."""
+        return bool(self.intercepts.any())
+
     def pieces(self, values: torch.Tensor) -> torch.Tensor:
         """Piece index (uint8) of each unit for unit values ``(P, D)`` at interior points."""
         if self.breakpoints.numel() == 1:  # the common ReLU-like case, without bucketize's search
@@ -92,11 +98,11 @@ class Elementwise:
         if self.breakpoints.numel() == 1:
             on = pieces.bool()
             slope = torch.where(on, self.slopes[1], self.slopes[0])
-            intercept = torch.where(on, self.intercepts[1], self.intercepts[0]) if self.intercepts.any() else None
+            intercept = torch.where(on, self.intercepts[1], self.intercepts[0]) if self.has_intercepts else None
             return slope, intercept
         index = pieces.long()
         units = torch.arange(index.shape[1], device=index.device)
-        intercept = self.intercepts[index, units] if self.intercepts.any() else None
+        intercept = self.intercepts[index, units] if self.has_intercepts else None
         return self.slopes[index, units], intercept
 
     def apply(self, maps: torch.Tensor, pieces: torch.Tensor, inplace: bool = False) -> torch.Tensor:

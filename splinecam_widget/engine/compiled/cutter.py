@@ -16,11 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
+from ... import hashing
 from ...errors import RegionBudgetExceeded
 from ...network.stages import Maximum
 from ..boundary import Boundary
 from ..flat import FlatPolygons
 from .boundary import argmax_segments, level_segments
+from .carry import carry as carry_kernel
 from .lines import OK, cut_by_lines
 from .maxima import cut_by_windows
 
@@ -102,3 +104,23 @@ def boundary(regions: FlatPolygons, affine: torch.Tensor, levels) -> Boundary:
         segments, classes, region = argmax_segments(verts, offsets, maps)
         level = np.full(len(segments), -1, np.int64)
     return Boundary(*(torch.from_numpy(a) for a in (segments, classes, level, region)))
+
+
+def carry(maps: torch.Tensor, parent: torch.Tensor, pattern: torch.Tensor, stage, weights: torch.Tensor, ids):
+    """Pieces' maps past the activation ``stage`` and their pattern ids, in one compiled pass.
+
+    ``maps (R, 3, D)`` and ``ids (R,)`` are the regions'; ``parent``, ``pattern`` the pieces'
+    (from :func:`cut`); ``weights (D,)`` the layer's hash weights.  See :mod:`.carry`.
+    """
+    out, piece_ids = carry_kernel(
+        np.ascontiguousarray(maps.numpy()),
+        parent.numpy(),
+        pattern.numpy(),
+        np.ascontiguousarray(stage.slopes.numpy()),
+        np.ascontiguousarray(stage.intercepts.numpy()),
+        stage.has_intercepts,
+        weights.numpy(),
+        ids.numpy(),
+        np.int64(hashing.LAYER_MULTIPLIER),
+    )
+    return torch.from_numpy(out), torch.from_numpy(piece_ids)
