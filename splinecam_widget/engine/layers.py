@@ -199,26 +199,15 @@ class Descent:
         piece_owners = owners[parent]
         self.owners[layer].append(piece_owners)
         piece_ids = torch.arange(self.counts[layer] - len(pieces), self.counts[layer], device=self.device)
-        last_read_here = network.last_use.get(node.inputs[0], -1) <= index
         held = max(region_bytes(values), 1)
         step = max(1, min(CACHE_CHUNK_BYTES // (4 * held), self.group_budget // held))
-        if len(parent) <= step and len(values) == 1 and last_read_here and self.carries(stage, patterns):
-            self.carry_whole(layer, pieces, parent, patterns, source, ids, piece_ids, piece_owners, whole)
-            return
         group: list[Chunk] = []
         group_rows = None
         start = 0
         while start < len(parent):
             rows = slice(start, start + step)
             start += step
-            chunk_parents = parent[rows]
-            local = {value: maps.index_select(0, chunk_parents) for value, maps in values.items()}
-            if patterns is None:  # read at each piece's interior point, while the chunk's maps are in cache
-                pattern = stage.pieces(interior_values(local[node.inputs[0]], pieces.take(rows)))
-            else:
-                pattern = patterns[rows]
-            # the gathered input is a fresh copy: the activation may overwrite it unless a later node reads it
-            local[node.output] = stage.apply(local[node.inputs[0]], pattern, inplace=last_read_here)
+            local, pattern, hashes = self.activate(layer, pieces.take(rows), parent[rows], patterns, rows, values, ids)
             network.run(local, index + 1, stop, apply_to_maps)
             for value in [v for v in local if network.last_use.get(v, -1) < stop]:
                 del local[value]  # not read from the next cut on
@@ -228,8 +217,7 @@ class Descent:
                     pieces, rows, local[upcoming.inputs[0]].reshape(len(pattern), 3, -1), upcoming.stage
                 )
             self.patterns[layer].append(pattern)
-            hashes = (pattern.long() * unit_weights(layer, pattern.shape[1], self.device)).sum(dim=1)
-            group.append(Chunk(rows, local, found, ids[chunk_parents] * hashing.LAYER_MULTIPLIER + hashes))
+            group.append(Chunk(rows, local, found, hashes))
             if group_rows is None:
                 group_rows = self.rows_per_group(local, stage.name)
                 step = max(1, min(step, group_rows))
@@ -239,32 +227,35 @@ class Descent:
         if group:
             self.flush(layer, pieces, piece_ids, piece_owners, group, whole and group_rows >= len(parent))
 
-    def carries(self, stage, patterns) -> bool:
-        """True when the backend can carry this layer's pieces past ``stage`` in one pass."""
-        return self.backend.carry is not None and patterns is not None and isinstance(stage, Elementwise)
+    def activate(self, layer: int, chunk, parent, patterns, rows: slice, values: dict, ids):
+        """The maps of one chunk of pieces past the activation of cutting layer ``layer``.
 
-    def carry_whole(self, layer: int, pieces, parent, patterns, source, ids, piece_ids, owners, whole: bool) -> None:
-        """:meth:`descend`'s chunk loop for a layer that is one chunk, the only value read past it its input.
-
-        The backend gathers, activates and hashes in one pass; the stages up to the next cut
-        run on all pieces at once, and groups are flushed as in :meth:`descend`.
+        ``chunk`` are the pieces ``rows`` of the layer, ``parent`` their regions,
+        ``patterns`` the layer's patterns (None: read them here), ``values`` and ``ids`` the
+        regions' maps and pattern ids.  Returns the pieces' values (the activation's output,
+        and the other values the network reads later), their pattern and their pattern ids.
         """
-        network = self.network
         index = self.cuts[layer]
-        node = network.nodes[index]
-        stop = self.cuts[layer + 1] if layer + 1 < len(self.cuts) else len(network.nodes)
-        flat = source.reshape(source.shape[0], 3, -1)
-        weights = unit_weights(layer, flat.shape[2], self.device)
-        maps, piece_hashes = self.backend.carry(flat, parent, patterns, node.stage, weights, ids)
-        local = network.run({node.output: maps.reshape(len(parent), *source.shape[1:])}, index + 1, stop, apply_to_maps)
-        for value in [v for v in local if network.last_use.get(v, -1) < stop]:
-            del local[value]  # not read from the next cut on
-        self.patterns[layer].append(patterns)
-        rows = self.rows_per_group(local, node.stage.name)
-        for start in range(0, len(parent), rows):
-            part = slice(start, start + rows)
-            chunk = Chunk(part, {value: maps[part] for value, maps in local.items()}, None, piece_hashes[part])
-            self.flush(layer, pieces, piece_ids, owners, [chunk], whole and rows >= len(parent))
+        node = self.network.nodes[index]
+        source, stage = values[node.inputs[0]], node.stage
+        last_read_here = self.network.last_use.get(node.inputs[0], -1) <= index
+        carry = self.backend.carry
+        alone = len(values) == 1 and last_read_here  # nothing but the activation's output is read past it
+        if carry is not None and patterns is not None and isinstance(stage, Elementwise) and alone:
+            # the compiled backend gathers, activates and hashes in one pass
+            pattern = patterns[rows]
+            weights = unit_weights(layer, pattern.shape[1], self.device)
+            maps, hashes = carry(source.reshape(len(source), 3, -1), parent, pattern, stage, weights, ids)
+            return {node.output: maps.reshape(len(pattern), *source.shape[1:])}, pattern, hashes
+        local = {value: maps.index_select(0, parent) for value, maps in values.items()}
+        if patterns is None:  # read at each piece's interior point, while the chunk's maps are in cache
+            pattern = stage.pieces(interior_values(local[node.inputs[0]], chunk))
+        else:
+            pattern = patterns[rows]
+        # the gathered input is a fresh copy: the activation may overwrite it unless a later node reads it
+        local[node.output] = stage.apply(local[node.inputs[0]], pattern, inplace=last_read_here)
+        weights = unit_weights(layer, pattern.shape[1], self.device)  # per unit, or per window of a maximum
+        return local, pattern, ids[parent] * hashing.LAYER_MULTIPLIER + (pattern.long() * weights).sum(dim=1)
 
     def rows_per_group(self, local: dict, name: str) -> int:
         """Regions whose next-layer maps fit the per-layer share of the memory budget."""
