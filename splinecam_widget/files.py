@@ -1,4 +1,4 @@
-"""Files users give us (models, checkpoints, arrays), loaded without running code from them.
+"""Files users give us (models, checkpoints, arrays), loaded without running code from them; files we write.
 
 A pickled file can name any Python function to call while it is read, so
 ``torch.load(..., weights_only=False)`` runs whatever a crafted file asks.  Here every
@@ -9,15 +9,22 @@ with an error that names what the file asks for, unless the caller explicitly tr
 file (``trust=True``; on the command line ``--trust-model-file``).  TorchScript files
 hold code that torch runs while loading them, so they too need trust.  Arrays come from
 ``.npy`` files read with ``allow_pickle=False``.
+
+Every file the library writes (pictures, pages, data, tables) goes through
+:func:`atomic_path`: it is written beside its destination and renamed over it only once
+complete, so a failed export never empties or truncates the user's file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import pickle
+import secrets
+import shutil
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -155,3 +162,78 @@ def load_array(path, what: str = "file") -> np.ndarray:
     if not isinstance(array, np.ndarray):
         raise SplineCamError(f"{what} {str(path)!r}: holds several arrays (.npz); save one array with np.save")
     return array
+
+
+@contextlib.contextmanager
+def atomic_path(path) -> Iterator[Path]:
+    """A temporary file beside ``path`` that replaces ``path`` only if the block succeeds.
+
+    The caller writes the whole file to the yielded path; when the block ends without an
+    exception it is renamed over ``path`` (one atomic step: same folder, same file
+    system), and when it raises the temporary file is removed and ``path`` is untouched.
+    The temporary name ends with ``path``'s suffix, for writers that choose their format
+    by name.  A new file gets the usual permissions (the umask's), a replaced one keeps
+    its own; a symbolic link stays a link and the file it points to is replaced.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+
+    Yields
+    ------
+    Path
+        Where to write it.
+
+    Raises
+    ------
+    SplineCamError
+        If ``path`` is a folder.
+    OSError
+        If the file cannot be written (no such folder, no permission, a full disk); it
+        names ``path``, not the temporary file.
+    """
+    target = Path(os.path.realpath(os.fspath(path)))
+    if target.is_dir():
+        raise SplineCamError(f"{os.fspath(path)!r} is a folder: give a file name to write")
+    while True:  # O_EXCL: never reuse a file someone else made; mode 0o666 lets the umask decide
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial{target.suffix}")
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
+        except OSError as exc:  # no such folder, no permission: name the user's file, not ours
+            raise _about(exc, path) from None
+    try:
+        yield temporary
+        if target.exists():
+            shutil.copymode(target, temporary)
+        os.replace(temporary, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError) and exc.filename is not None and os.fspath(exc.filename) == str(temporary):
+            raise _about(exc, path) from None
+        raise
+
+
+def _about(exc: OSError, path) -> OSError:
+    """The same error about ``path`` (the user's file) instead of the temporary file beside it."""
+    if exc.errno is None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, os.fspath(path))
+
+
+def write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (:func:`atomic_path`); return the path."""
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+    return Path(path)
+
+
+def write_text(path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically as UTF-8 (:func:`atomic_path`); return the path."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return Path(path)

@@ -31,6 +31,9 @@ BAD_STATES = {
     "degenerate view": {"view": [0.0, 0.0, 1e-300, 1e-300]},
     "inverted view": {"view": [1.0, 1.0, 0.0, 0.0]},
     "infinite view": {"view": [0.0, 0.0, math.inf, 1.0]},
+    "negative height": {"height": -1},
+    "zero height": {"height": 0},
+    "huge height": {"height": 10**6},
 }
 
 

@@ -25,13 +25,12 @@ from ..colors import MODES
 from ..engine.compute import LayerProgress, partition
 from ..errors import SplineCamError
 from ..export.png import picture_frame
+from ..export.sizes import check_picture
 from ..files import load_array
 from ..slice import DOMAIN_KINDS, Slice
 from .common import check_output, load_model
 
 FORMATS = (".png", ".svg", ".html", ".npz", ".geojson")
-MAX_WIDTH = 20_000
-"""Widest picture, in pixels (SVG and HTML too: browsers struggle beyond)."""
 
 
 def write(result, path: str, color_by: str, width: int, scale: float, legend: bool = True) -> None:
@@ -55,10 +54,7 @@ def write(result, path: str, color_by: str, width: int, scale: float, legend: bo
 def render(args) -> None:
     """The ``render`` command."""
     suffix = check_output(args.output, FORMATS)
-    if isinstance(args.width, int) and not 1 <= args.width <= MAX_WIDTH:
-        raise SplineCamError(f"--width must be between 1 and {MAX_WIDTH:,} pixels, got {args.width}")
-    if not (np.isfinite(args.scale) and args.scale > 0):
-        raise SplineCamError(f"--scale must be a positive number, got {args.scale}")
+    check_picture(args.width, args.scale, ("--width", "--scale"))
     if args.model is None:
         from ..demo import demo_anchors, two_moons_mlp
 

@@ -23,8 +23,10 @@ from bokeh.resources import INLINE
 
 from ..colors import colormap, painted_polygons, region_colors, rgb_to_hex
 from ..errors import SplineCamError
+from ..files import write_text
 from .edges import edge_colors, edge_segments
 from .legend import OUTLINE_COLOR, format_number, legend_layout
+from .sizes import check_pixels
 
 EDGE_COLOR = "#333333"
 BOUNDARY_COLOR = "#000000"
@@ -139,6 +141,7 @@ def partition_to_bokeh(
         For something that is not a partition, an unknown colour mode, or a bad ``max_rows``.
     """
     _check_partition(partition)
+    width = check_pixels(width)
     domain = partition.slice.domain
     low, high = domain.min(axis=0), domain.max(axis=0)
     span = np.maximum(high - low, 1e-300)
@@ -317,6 +320,4 @@ def save_bokeh_html(partition_or_figure, path, title: str = "splinecam", **optio
         fig = partition_or_figure
     else:
         fig = partition_to_bokeh(partition_or_figure, **options)
-    path = Path(path)
-    path.write_text(file_html(fig, INLINE, title), encoding="utf-8")
-    return path
+    return write_text(path, file_html(fig, INLINE, title))

@@ -7,9 +7,13 @@ import os
 
 import numpy as np
 
+from ..files import atomic_path, write_text
+
 
 def partition_to_npz(partition, path) -> None:
-    """Write every array of ``partition`` (and its slice) to a compressed ``.npz`` archive.
+    """Write every array of ``partition`` (and its slice) to a compressed ``.npz`` archive, atomically.
+
+    ``.npz`` is appended to ``path`` when it has another suffix, as numpy does.
 
     Keys: ``vertices, offsets, areas, affine, pattern_ids, edge_layer, boundary,
     boundary_classes, boundary_levels, boundary_regions, levels, layer_names,
@@ -37,7 +41,11 @@ def partition_to_npz(partition, path) -> None:
     )
     if partition.affine is not None:
         arrays["affine"] = partition.affine
-    np.savez_compressed(os.fspath(path), **arrays)
+    path = os.fspath(path)
+    if not path.endswith(".npz"):  # as numpy names it
+        path += ".npz"
+    with atomic_path(path) as temporary:
+        np.savez_compressed(temporary, **arrays)
 
 
 def partition_to_geojson(partition, include_boundary: bool = True) -> dict:
@@ -79,6 +87,5 @@ def partition_to_geojson(partition, include_boundary: bool = True) -> dict:
 
 
 def save_geojson(partition, path, include_boundary: bool = True) -> None:
-    """Write :func:`partition_to_geojson` to ``path``."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(partition_to_geojson(partition, include_boundary), f)
+    """Write :func:`partition_to_geojson` to ``path`` (atomically: a failure leaves ``path`` as it was)."""
+    write_text(path, json.dumps(partition_to_geojson(partition, include_boundary)))

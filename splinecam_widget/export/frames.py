@@ -8,8 +8,10 @@ import numpy as np
 
 from ..colors import shared_color_range
 from ..errors import SplineCamError
+from ..files import atomic_path, write_bytes
 from .legend import draw_legend, legend_layout, partition_legend
 from .png import BACKGROUND, encode_png, render_partition
+from .sizes import check_picture
 
 
 def render_frames(
@@ -29,6 +31,7 @@ def render_frames(
     """
     from PIL import Image, ImageDraw, ImageFont
 
+    width, scale = check_picture(width, scale)  # before the label's font is sized by scale
     value_range = shared_color_range(partitions, color_by)
     font = ImageFont.load_default(size=max(10, round(14 * scale)))
     frames = []
@@ -94,21 +97,31 @@ def save_frames(frames, path, duration: float = 0.6) -> list[Path]:
 
     path = Path(path)
     suffix = path.suffix.lower()
+    if len(frames) == 0:
+        raise SplineCamError("there are no frames to write")
     if suffix == ".gif":
-        if not (np.isfinite(duration) and duration > 0):
+        real = isinstance(duration, (int, float, np.integer, np.floating)) and not isinstance(duration, bool)
+        if not (real and np.isfinite(duration) and duration > 0):
             raise SplineCamError(f"duration must be a positive number of seconds, got {duration!r}")
         images = [Image.fromarray(frame) for frame in frames]
         # one adaptive palette per frame; no dithering keeps region fills flat
         paletted = [
             image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE) for image in images
         ]
-        paletted[0].save(
-            path, save_all=True, append_images=paletted[1:], duration=round(duration * 1000), loop=0, optimize=False
-        )
+        with atomic_path(path) as temporary:
+            paletted[0].save(
+                temporary,
+                format="GIF",
+                save_all=True,
+                append_images=paletted[1:],
+                duration=round(duration * 1000),
+                loop=0,
+                optimize=False,
+            )
         return [path]
     if suffix == ".png":
         paths = [path.with_name(f"{path.stem}_{i:03d}.png") for i in range(len(frames))]
         for frame, out in zip(frames, paths):
-            out.write_bytes(encode_png(frame))
+            write_bytes(out, encode_png(frame))
         return paths
     raise SplineCamError(f"cannot tell the frame format from {path.name!r}: use a .gif or .png file name")

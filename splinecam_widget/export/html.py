@@ -23,6 +23,8 @@ import anywidget
 from ipywidgets.embed import dependency_state, embed_data, escape_script
 
 from ..errors import SplineCamError
+from ..files import write_text
+from .sizes import check_pixels
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 REQUIRE_JS = STATIC / "require.js"
@@ -91,6 +93,7 @@ def widget_to_html(widget, title: str = "splinecam", width: int = 720) -> str:
     SplineCamError
         If the widget has no partition to show, or the front-end files are missing.
     """
+    width = check_pixels(width)
     if widget.geometry is None:
         raise SplineCamError(f"there is no partition to save: {widget.error or 'nothing computed yet'}")
     data = embed_data(views=[widget], drop_defaults=False, state=dependency_state([widget], drop_defaults=False))
@@ -98,7 +101,7 @@ def widget_to_html(widget, title: str = "splinecam", width: int = 720) -> str:
         raise SplineCamError("the widget state has no front-end module (_esm): cannot embed it")
     return _PAGE.format(
         title=html.escape(title),
-        width=int(width),
+        width=width,
         require_js=escape_script(_read(REQUIRE_JS)),
         anywidget_js=escape_script(_named_anywidget_define()),
         embed_js=escape_script(_read(EMBED_JS)),
@@ -108,10 +111,8 @@ def widget_to_html(widget, title: str = "splinecam", width: int = 720) -> str:
 
 
 def save_widget_html(widget, path, **options) -> Path:
-    """Write :func:`widget_to_html` of ``widget`` to ``path`` (UTF-8); return the path.
+    """Write :func:`widget_to_html` of ``widget`` to ``path`` (UTF-8, atomically); return the path.
 
     ``options`` go to :func:`widget_to_html` (``title``, ``width``).
     """
-    path = Path(path)
-    path.write_text(widget_to_html(widget, **options), encoding="utf-8")
-    return path
+    return write_text(path, widget_to_html(widget, **options))

@@ -216,7 +216,8 @@ def draw_legend(layout: LegendLayout, background=(255, 255, 255)) -> np.ndarray:
         text(layout.title)
     for swatch in layout.swatches:
         x0, y0 = round(swatch.x), round(swatch.y)
-        x1, y1 = round(swatch.x + swatch.size) - 1, round(swatch.y + swatch.size) - 1
+        # at least one pixel: at tiny scales a swatch rounds to nothing, which Pillow refuses
+        x1, y1 = max(x0, round(swatch.x + swatch.size) - 1), max(y0, round(swatch.y + swatch.size) - 1)
         draw.rectangle((x0, y0, x1, y1), fill=tuple(int(c) for c in hex_to_rgb([swatch.color])[0]), outline=outline)
     for label in layout.labels:
         text(label)
@@ -224,9 +225,11 @@ def draw_legend(layout: LegendLayout, background=(255, 255, 255)) -> np.ndarray:
     if bar is not None:
         x0, y0 = round(bar.x), round(bar.y)
         x1, y1 = round(bar.x + bar.width), round(bar.y + bar.height)
-        strip = colormap((np.arange(x1 - x0) + 0.5) / max(x1 - x0, 1), bar.colors)
+        columns = np.arange(x0, x1)
+        strip = colormap((columns - x0 + 0.5) / max(x1 - x0, 1), bar.colors)
+        inside = (columns >= 0) & (columns < layout.width)  # a strip narrower than the bar crops it
         pixels = np.asarray(image).copy()
-        pixels[y0:y1, x0:x1] = strip[None]
+        pixels[max(y0, 0) : max(y1, 0), columns[inside]] = strip[inside][None]
         image = Image.fromarray(pixels)
         draw = ImageDraw.Draw(image)
         draw.rectangle((x0 - 1, y0 - 1, x1, y1), outline=outline)

@@ -9,9 +9,11 @@ import numpy as np
 
 from ..colors import class_palette, classes_at, region_colors
 from ..errors import SplineCamError
+from ..files import write_bytes
 from .edges import edge_colors, edge_segments
 from .frame import Frame
 from .legend import draw_legend, legend_layout
+from .sizes import check_picture
 
 MAX_PIXELS = 40_000_000
 """Pixels of the largest picture: every pixel is located exactly (about 40 bytes each while rendering)."""
@@ -82,14 +84,10 @@ def picture_frame(domain, width, scale) -> Frame:
     Raises
     ------
     SplineCamError
-        If ``width`` is not a positive integer, ``scale`` not a positive number, or the
-        picture would have more than :data:`MAX_PIXELS` pixels.
+        If ``width`` or ``scale`` is refused by :func:`~splinecam_widget.export.sizes.check_picture`,
+        or the picture would have more than :data:`MAX_PIXELS` pixels.
     """
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-        raise SplineCamError(f"width must be a positive integer (pixels), got {width!r}")
-    real = isinstance(scale, (int, float, np.number)) and not isinstance(scale, bool)
-    if not (real and np.isfinite(scale) and scale > 0):
-        raise SplineCamError(f"scale must be a positive number, got {scale!r}")
+    width, scale = check_picture(width, scale)
     if width * scale > MAX_PIXELS:
         raise SplineCamError(f"width x scale = {width * scale:.3g} pixels wide is more than a picture can hold")
     frame = Frame.around(np.asarray(domain, dtype=np.float64), width * scale)
@@ -196,6 +194,5 @@ def legend_applies(coloring, edges: bool) -> bool:
 
 
 def save_png(partition, path, **options) -> None:
-    """Write :func:`render_partition` to ``path`` as a PNG file."""
-    with open(path, "wb") as f:
-        f.write(encode_png(render_partition(partition, **options)))
+    """Write :func:`render_partition` to ``path`` as a PNG file (atomically: a failure leaves ``path`` as it was)."""
+    write_bytes(path, encode_png(render_partition(partition, **options)))

@@ -7,9 +7,11 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ..colors import painted_polygons, region_colors, rgb_to_hex
+from ..files import write_text
 from .edges import edge_colors, edge_segments
 from .frame import Frame
 from .legend import legend_layout, legend_svg, svg_text_width
+from .sizes import check_pixels
 
 EDGE_COLOR = "#333333"
 BOUNDARY_COLOR = "#000000"
@@ -70,7 +72,7 @@ def partition_to_svg(
     str
         The SVG document; the plot fills the top ``width x height`` pixels (``data-plot-height``).
     """
-    frame = Frame.around(partition.slice.domain, width)
+    frame = Frame.around(partition.slice.domain, check_pixels(width))
     width, height, picture = frame.width, frame.height, frame.to_picture
 
     coloring = region_colors(partition, color_by, value_range=value_range)
@@ -134,6 +136,5 @@ def partition_to_svg(
 
 
 def save_svg(partition, path, **options) -> None:
-    """Write :func:`partition_to_svg` to ``path``."""
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(partition_to_svg(partition, **options))
+    """Write :func:`partition_to_svg` to ``path`` (atomically: a failure leaves ``path`` as it was)."""
+    write_text(path, partition_to_svg(partition, **options))

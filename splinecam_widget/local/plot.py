@@ -13,10 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SplineCamError
+from ..export.sizes import check_pixels
+from ..files import atomic_path
 
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
 SPLIT_COLORS = {"train": PALETTE[0], "test": PALETTE[1]}
 SUPERSAMPLE = 2
+MIN_SIZE = (200, 160)
+"""The smallest plot, in pixels: the axes' margins take 102 x 118."""
 AXIS_TITLES = {
     "local_density": "mean regions per disk",
     "local_complexity": "mean neurons changing sign",
@@ -69,7 +73,7 @@ def save_measure_plot(table, path, column: str, title: str | None = None, width:
         The measure (``"local_density"`` or ``"local_complexity"``).
     title : str, optional
     width, height : int
-        Pixels.
+        Pixels (at least 200 x 160).
 
     Returns
     -------
@@ -77,6 +81,8 @@ def save_measure_plot(table, path, column: str, title: str | None = None, width:
     """
     from PIL import Image, ImageDraw, ImageFont
 
+    width = check_pixels(width, "width", smallest=MIN_SIZE[0])
+    height = check_pixels(height, "height", smallest=MIN_SIZE[1])
     labels, series = measure_summary(table, column)
     s = SUPERSAMPLE
     W, H = width * s, height * s
@@ -136,9 +142,9 @@ def save_measure_plot(table, path, column: str, title: str | None = None, width:
         draw.line([(legend_x, legend_y + 8 * s), (legend_x + 22 * s, legend_y + 8 * s)], fill=colors[name], width=3 * s)
         draw.text((legend_x + 28 * s, legend_y), name, fill=(0, 0, 0), font=small)
         legend_x += 28 * s + draw.textlength(name, font=small) + 24 * s
-    path = Path(path)
-    image.resize((width, height), Image.LANCZOS).save(path, format="PNG")
-    return path
+    with atomic_path(path) as temporary:
+        image.resize((width, height), Image.LANCZOS).save(temporary, format="PNG")
+    return Path(path)
 
 
 def _draw_y_title(image, text: str, font, center: tuple[float, float]) -> None:

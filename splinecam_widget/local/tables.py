@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 from ..errors import SplineCamError
+from ..files import atomic_path
 
 TABLE_FORMATS = (".csv", ".parquet")
 
@@ -101,9 +102,10 @@ def check_table_path(path) -> str:
 
 
 def write_table(table, path) -> None:
-    """Write ``table`` as CSV or Parquet, by the suffix of ``path`` (Parquet needs pyarrow)."""
+    """Write ``table`` as CSV or Parquet, by the suffix of ``path`` (Parquet needs pyarrow), atomically."""
     if check_table_path(path) == ".csv":
-        table.to_csv(path, index=False)
+        with atomic_path(path) as temporary:
+            table.to_csv(temporary, index=False)
         return
     try:
         import pyarrow  # noqa: F401 - pandas' Parquet engine
@@ -111,4 +113,5 @@ def write_table(table, path) -> None:
         raise SplineCamError(
             f"{os.fspath(path)!r}: writing Parquet needs pyarrow (pip install pyarrow); or write a .csv"
         ) from None
-    table.to_parquet(path, index=False)
+    with atomic_path(path) as temporary:
+        table.to_parquet(temporary, index=False)

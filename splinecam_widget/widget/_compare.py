@@ -20,6 +20,7 @@ import numpy as np
 
 from ..colors import shared_color_range
 from ..errors import SplineCamError
+from ..files import write_bytes
 from ..stats import PartitionStats
 from ._legend import SharedLegend
 from ._widget import SplineCamWidget
@@ -238,9 +239,7 @@ class Comparison(ipywidgets.VBox):
             )
         options.setdefault("color_by", self.color_by)
         picture = render_side_by_side(partitions, self.names, width=width, scale=scale, **options)
-        path = Path(path)
-        path.write_bytes(encode_png(picture))
-        return path
+        return write_bytes(path, encode_png(picture))
 
     def stats(self) -> dict[str, PartitionStats]:
         """Statistics of each view's current partition, by name (waits for running computations)."""

@@ -13,6 +13,7 @@ import numpy as np
 import traitlets
 
 from ..errors import SplineCamError
+from ..export.sizes import check_pixels
 from ._channel import RequestChannel, request
 from ._images import input_images, slope_images
 
@@ -73,9 +74,7 @@ class FrontEndRequests(RequestChannel, traitlets.HasTraits):
     @request("width", choices={"format": ("png", "svg")})
     def _export(self, width: int, format: str):
         """The view as a file: an exact PNG (as :meth:`save_png`) or an SVG, ``width`` CSS pixels wide."""
-        low, high = EXPORT_WIDTHS
-        if not low <= width <= high:
-            raise SplineCamError(f"width must be in {low}..{high} pixels, got {width}")
+        check_pixels(width, "width", *EXPORT_WIDTHS)
         if format == "png":
             data, mime = self.to_png(width=width, scale=EXPORT_SCALE), "image/png"
         else:

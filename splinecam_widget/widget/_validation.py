@@ -13,6 +13,7 @@ import traitlets
 
 from ..colors import check_mode
 from ..errors import SplineCamError
+from ..export.sizes import check_pixels
 from ..slice import Slice, as_float64_array, convex_polygon
 
 VISIBLE_PARTS = ("edges", "boundary", "anchors", "data")
@@ -132,6 +133,10 @@ class TraitValidation(traitlets.HasTraits):
         if not (np.isfinite(proposal["value"]) and proposal["value"] >= 0):
             raise SplineCamError(f"margin must be a non-negative number, got {proposal['value']!r}")
         return proposal["value"]
+
+    @traitlets.validate("height")
+    def _valid_height(self, proposal):
+        return check_pixels(proposal["value"], "height")
 
     @traitlets.validate("max_regions")
     def _valid_max_regions(self, proposal):
