@@ -27,15 +27,18 @@ from ..slice import Slice, named_domain
 class AnchorMoves(traitlets.HasTraits):
     """Mixin of :class:`~splinecam_widget.SplineCamWidget`: new planes, moved handles, undo.
 
-    Reads and writes the widget's ``_plane`` and ``_frame``; reads ``_ready``, ``_closed``,
-    ``_worker``, ``_data`` and ``_front_end_change`` (true while a front end's update is
-    applied); calls ``_request`` and ``publish_error``.
+    Reads and writes the widget's ``_plane`` and ``_frame``, under its worker's
+    publication lock; reads ``_ready``, ``_closed``, ``_worker``, ``_data`` and
+    ``_front_end_change`` (true while a front end's update is applied); calls ``_request``
+    and ``publish_error``.
     """
 
     # True when undo_anchor_move() has something to undo (set by Python only; the toolbar reads it)
     can_undo = traitlets.Bool(False).tag(sync=True)
 
     def _init_anchor_moves(self) -> None:
+        self._plane_anchors = None  # the value of ``anchors`` the shown plane was made for
+        self._replanning = False  # true while _new_plane resets the view (under the lock)
         self._plane_listeners: list = []
         self._moved_listeners: list = []
         self._undo: list | None = None  # anchors_2d before the last move on this plane
@@ -47,45 +50,78 @@ class AnchorMoves(traitlets.HasTraits):
         plane = self._plane
         return plane is not None and np.array_equal(anchors, plane.to_input(plane.anchors_2d))
 
+    def _shows_anchors(self) -> bool:
+        """True when the plane shown (and computed) is the plane of the current ``anchors``."""
+        plane_anchors = self._plane_anchors
+        return self._closed or plane_anchors is None or np.array_equal(self.anchors, plane_anchors)
+
     @traitlets.observe("anchors", "domain", "margin")
     def _new_plane(self, change):
-        """Anchors set from Python (or a new domain rule): a new plane frame, the whole domain in view."""
-        if not self._ready or self._closed or self.anchors is None:
-            return
-        if change["name"] == "anchors" and self._on_plane(change["new"]):
-            return
-        plane = Slice.from_anchors(self.anchors, self.domain, self.margin)
+        """Anchors set from Python (or a new domain rule): a new plane frame, the whole domain in view.
+
+        Under the worker's publication lock, from the traits' current values, not the
+        change's: when several threads set ``anchors``, the last of these reactions to run
+        sees the last value set, and files the newest job (see ``docs/design.md``, "Threading").
+        """
+        with self._worker.publication():
+            changed = self._plane_through_anchors(change["name"])
+        if changed:
+            for listener in list(self._plane_listeners):
+                listener(self)  # outside the lock: listeners move other widgets
+
+    def _plane_through_anchors(self, name: str) -> bool:
+        """Make the plane through the current anchors the one shown and computed; False if it already is."""
+        anchors = self.anchors
+        if not self._ready or self._closed or anchors is None:
+            return False
+        if name == "anchors" and self._on_plane(anchors):
+            self._plane_anchors = anchors  # the handles were dragged: anchors follow them (_moved_anchors)
+            return False
+        plane = Slice.from_anchors(anchors, self.domain, self.margin)
         self._worker.cancel()  # nothing computed on the old plane is published from now on
-        self._plane = plane
+        self._plane, self._plane_anchors = plane, anchors
         self._frame += 1
         self._remember(None)  # a move on the old plane cannot be undone on this one
-        with self.hold_trait_notifications():
-            self.anchors_2d = plane.anchors_2d.tolist()
-            self.view = None
+        with self.hold_sync():  # not hold_trait_notifications: it would swallow other threads' changes
+            self.anchors_2d = plane.anchors_2d.tolist()  # the plane's own: _moved_anchors does nothing
+            self._replanning = True  # the view's reaction need not file a job: it is filed below
+            try:
+                self.view = None
+            finally:
+                self._replanning = False
             self.data = None if self._data is None else self._data.encode(plane, self._frame)
         self._request()
-        for listener in list(self._plane_listeners):
-            listener(self)
+        return True
 
     @traitlets.observe("anchors_2d")
     def _moved_anchors(self, change):
-        """Handles dragged in the front end: the same plane frame, new anchors and domain."""
+        """Handles dragged in the front end: the same plane frame, new anchors and domain.
+
+        Under the worker's publication lock, from the current ``anchors_2d`` (see :meth:`_new_plane`).
+        """
+        with self._worker.publication():
+            moved = self._move_handles()
+        if moved:
+            for listener in list(self._moved_listeners):
+                listener(self)
+
+    def _move_handles(self) -> bool:
+        """Move the plane's anchors to the current ``anchors_2d``; False if they are there already."""
         plane = self._plane
-        if plane is None or self._closed or np.array_equal(change["new"], plane.anchors_2d):
-            return
-        anchors_2d = np.asarray(change["new"], dtype=np.float64)
+        if plane is None or self._closed or np.array_equal(self.anchors_2d, plane.anchors_2d):
+            return False
+        anchors_2d = np.asarray(self.anchors_2d, dtype=np.float64)
         try:
             domain = named_domain(anchors_2d, self.domain, self.margin) if isinstance(self.domain, str) else self.domain
             moved = Slice(plane.origin, plane.basis, domain, plane.input_shape, anchors_2d=anchors_2d)
         except SplineCamError as exc:
             self.publish_error(None, str(exc), "error")
-            return
+            return False
         self._record_move(plane.anchors_2d.tolist())
         self._plane = moved
         self.anchors = moved.to_input(anchors_2d)  # on the plane: not a new one (see _new_plane)
         self._request()
-        for listener in list(self._moved_listeners):
-            listener(self)
+        return True
 
     def on_new_plane(self, callback) -> None:
         """Call ``callback(widget)`` after ``anchors`` set from Python moved the widget to a new plane."""
@@ -108,10 +144,11 @@ class AnchorMoves(traitlets.HasTraits):
         SplineCamError
             If there is no move to undo (none yet, or the plane changed since).
         """
-        if self._undo is None:
-            raise SplineCamError("there is no anchor move to undo on this plane")
-        before = self._undo
-        self._remember(None)
+        with self._worker.publication():
+            before = self._undo
+            if before is None:
+                raise SplineCamError("there is no anchor move to undo on this plane")
+            self._remember(None)
         self._undoing = True
         try:
             self.anchors_2d = before

@@ -87,14 +87,16 @@ class DataOverlayMethods(traitlets.HasTraits):
             title = f"local density (regions in a disk of radius {radius:g})"
         elif radius is not None:
             raise SplineCamError("radius applies to color_by='density'")
-        overlay = DataOverlay(X, y, self._plane.input_shape, max_distance, max_points, values, title)
-        self._data = overlay
-        self.data = overlay.encode(self._plane, self._frame)
+        with self._worker.publication():  # one plane and frame, not one of a plane change on another thread
+            overlay = DataOverlay(X, y, self._plane.input_shape, max_distance, max_points, values, title)
+            self._data = overlay
+            self.data = overlay.encode(self._plane, self._frame)
 
     def hide_data(self) -> None:
         """Remove the data overlay."""
-        self._data = None
-        self.data = None
+        with self._worker.publication():
+            self._data = None
+            self.data = None
 
     def use_as_anchor(self, row: int, anchor: int) -> None:
         """Replace anchor ``anchor`` (0, 1 or 2) by data point ``row`` of :meth:`show_data`'s ``X``.

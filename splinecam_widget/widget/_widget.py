@@ -8,32 +8,31 @@ hit-testing, dragging, the tooltip, the toolbar and the legend's layout; it asks
 for what traits do not hold through a request channel (``_channel.py``, ``_requests.py``).
 
 How the anchors move (a new plane, or handles dragged on the same plane) and the undo of
-a move live in ``_anchors.py``.
+a move live in ``_anchors.py``; the jobs filed with the worker and what is shown of their
+results, in ``_publishing.py``; why a widget never displayed is collected when dropped,
+in ``_registry.py``.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import anywidget
-import numpy as np
 import traitlets
 
 from ..checkpoints import Checkpoints
-from ..colors import region_colors
 from ..errors import SplineCamError
 from ..slice import Slice
 from ._anchors import AnchorMoves
 from ._data import DataOverlayMethods
 from ._exports import WidgetExports
 from ._overlay import DataOverlay
+from ._publishing import Shown, WorkerOwner
 from ._registry import WeaklyHeld
 from ._requests import FrontEndRequests
 from ._validation import VISIBLE_PARTS, Flag, TraitValidation, VisibleParts
-from ._wire import encode_geometry, encode_style, partition_shift
-from ._worker import Job, PartitionWorker
+from ._worker import PartitionWorker
 
 BUNDLE = Path(__file__).resolve().parents[1] / "static" / "widget.js"
 
@@ -50,32 +49,13 @@ def _front_end():
     return BUNDLE.read_text(encoding="utf-8") if BUNDLE.exists() else ""
 
 
-SINGLE_THREAD_BELOW = 20_000
-"""Regions in the last partition under which the next one runs on one thread: with the browser
-busy on another core, torch's spinning worker threads would make small partitions several times slower."""
-
-
-@dataclass(frozen=True)
-class Shown:
-    """The one record of what the front end shows.
-
-    The partition (partial or final), the id of its computation, and the float64 point
-    its float32 wire coordinates are relative to: the geometry and every colouring of it
-    are encoded with this one ``shift``.
-    """
-
-    partition: object
-    seq: int
-    shift: np.ndarray
-    n_layers: int | None
-
-
 class SplineCamWidget(
     AnchorMoves,
     WidgetExports,
     DataOverlayMethods,
     FrontEndRequests,
     TraitValidation,
+    WorkerOwner,
     WeaklyHeld,
     anywidget.AnyWidget,
 ):
@@ -258,94 +238,21 @@ class SplineCamWidget(
         traitlets has already restored the traits when the validation error arrives here;
         the front end is sent the restored values so that it shows them too.
         """
-        self._front_end_change = True
-        try:
-            super().set_state(sync_data)
-        except traitlets.TraitError as exc:
-            self.publish_error(None, str(exc), "error")
-            self.send_state([name for name in sync_data if name in self.keys])
-        finally:
-            self._front_end_change = False
+        with self._worker.publication():  # its held notifications must not catch other threads' changes
+            self._front_end_change = True
+            try:
+                super().set_state(sync_data)
+            except traitlets.TraitError as exc:
+                self.publish_error(None, str(exc), "error")
+                self.send_state([name for name in sync_data if name in self.keys])
+            finally:
+                self._front_end_change = False
 
     # --- other changes ------------------------------------------------------------------
     @traitlets.observe("checkpoint")
     def _new_checkpoint(self, change):
         if self._checkpoints is not None:
             self.model = self._checkpoints.model(change["new"])
-
-    @traitlets.observe("model", "levels", "device", "max_regions", "view")
-    def _recompute(self, change):
-        if self._ready and self._plane is not None:
-            self._request()
-
-    @traitlets.observe("color_by", "color_range")
-    def _restyle(self, change):
-        with self._worker.publication():
-            shown = self._shown
-            if shown is not None and not self._closed:
-                self.coloring = self._coloring(shown)
-
-    # --- requests, and what the worker publishes ---------------------------------------------
-    def _computed_slice(self) -> Slice:
-        """The plane, with the visible window as domain when the user has zoomed or panned."""
-        plane = self._plane
-        if self.view is None:
-            return plane
-        u0, v0, u1, v1 = self.view
-        return plane.with_domain([[u0, v0], [u1, v0], [u1, v1], [u0, v1]])
-
-    def _request(self) -> None:
-        """File a job for the current state; a failure to build it is shown, never raised into a setter."""
-        if self._closed:
-            return
-        last = self._final
-        threads = 1 if last is not None and last.n_regions < SINGLE_THREAD_BELOW else None
-        try:
-            plane = self._computed_slice()
-        except Exception as exc:  # noqa: BLE001 - the user sees it in the widget and in `error`
-            self._worker.cancel()  # what runs now computes a state that is not the current one
-            message = str(exc) if isinstance(exc, SplineCamError) else f"{type(exc).__name__}: {exc}"
-            self.publish_error(None, message, "error")
-            return
-        self._worker.request(Job(self._frame, self.model, plane, self.levels, self.device, self.max_regions, threads))
-
-    def _coloring(self, shown: Shown) -> dict:
-        """The ``coloring`` trait of what is shown, in the current mode and colour range."""
-        coloring = region_colors(shown.partition, self.color_by, shown.n_layers, value_range=self.color_range)
-        return encode_style(coloring, seq=shown.seq, mode=self.color_by, shift=shown.shift)
-
-    def publish(self, job: Job, partition, status: dict, layer: int = -1, n_layers: int = 0) -> None:
-        """Worker callback (under its publication lock): show a partition and a status."""
-        with self.hold_sync():
-            if partition is not None:
-                self._seq += 1
-                shown = Shown(partition, self._seq, partition_shift(partition), n_layers or None)
-                self.geometry = encode_geometry(
-                    partition, seq=shown.seq, frame=job.frame, shift=shown.shift, layer=layer, n_layers=n_layers
-                )
-                self.coloring = self._coloring(shown)
-                self._shown = shown
-                if not partition.is_partial:
-                    self._final = partition
-            self.status = status
-            self.error = None
-
-    def publish_error(self, job: Job | None, message: str, state: str) -> None:
-        """Worker callback (and drag errors): show ``message`` in the widget and in ``error``."""
-        with self._worker.publication(), self.hold_sync():
-            self.status = {
-                "state": state,
-                "message": message,
-                "layer": -1,
-                "n_layers": 0,
-                "n_regions": 0 if self._final is None else self._final.n_regions,
-            }
-            self.error = message
-
-    def published(self, partition) -> None:
-        """Worker callback after a final partition was published: tell the listeners."""
-        for listener in list(self._partition_listeners):
-            listener(self, partition)
 
     # --- public API ------------------------------------------------------------------
     def close(self, wait: bool = True) -> None:
@@ -414,10 +321,13 @@ class SplineCamWidget(
     def wait(self, timeout: float | None = None):
         """Block until every requested computation has finished; return :attr:`partition`.
 
+        Then what is shown (:attr:`partition`, ``anchors_2d``, the picture) is computed
+        on the plane of the current ``anchors``, however many threads set them.
+
         Raises
         ------
         TimeoutError
             If the computations are still running after ``timeout`` seconds.
         """
-        self._worker.wait(timeout)
+        self._worker.wait(timeout, until=self._shows_anchors)
         return self._final

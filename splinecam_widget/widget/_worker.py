@@ -146,8 +146,15 @@ class PartitionWorker:
         with self._lock:
             yield job is None or (job.generation == self._generation and not self._closed)
 
-    def wait(self, timeout: float | None = None) -> None:
-        """Block until every requested job has finished.
+    settle = 1.0
+    """Seconds :meth:`wait` gives ``until`` to hold once no job is left (a change filing its job)."""
+
+    def wait(self, timeout: float | None = None, until=None) -> None:
+        """Block until every requested job has finished and ``until()`` (checked under the lock) holds.
+
+        ``until`` says that the owner's state has its job filed: a trait set on another
+        thread files it a moment later, from its reaction.  It gets :attr:`settle`
+        seconds once no job is left, so a reaction that failed cannot block forever.
 
         Raises
         ------
@@ -155,12 +162,22 @@ class PartitionWorker:
             If jobs are still running after ``timeout`` seconds.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        idle_since = None
         with self._lock:
-            while (self._pending is not None or self._busy) and not self._closed:
-                left = None if deadline is None else deadline - time.monotonic()
+            while not self._closed:
+                now = time.monotonic()
+                step = None  # until a job finishes or is filed
+                if self._pending is None and not self._busy:
+                    idle_since = now if idle_since is None else idle_since
+                    if until is None or until() or now - idle_since >= self.settle:
+                        return
+                    step = 0.01
+                else:
+                    idle_since = None
+                left = None if deadline is None else deadline - now
                 if left is not None and left <= 0:
                     raise TimeoutError(f"the partition is still being computed after {timeout} s")
-                self._wake.wait(left)
+                self._wake.wait(step if left is None else left if step is None else min(left, step))
 
     # --- the thread ----------------------------------------------------------------------
     def _loop(self) -> None:
