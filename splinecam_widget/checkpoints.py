@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from .errors import SplineCamError
-from .files import load_checkpoint_file
+from .files import first_line, load_checkpoint_file
 
 
 class Checkpoints:
@@ -41,6 +41,7 @@ class Checkpoints:
             for i, item in enumerate(checkpoints)
         ]
         self._template = model
+        self._given = None if labels is None else [str(label) for label in labels]  # to name a checkpoint
         for i, item in enumerate(self._items):
             if isinstance(item, Mapping):
                 if not isinstance(model, torch.nn.Module):
@@ -52,9 +53,7 @@ class Checkpoints:
                 raise SplineCamError(
                     f"checkpoint {i} must be a torch.nn.Module or a state dict, got {type(item).__name__}"
                 )
-        if labels is None:
-            labels = [f"checkpoint {i}" for i in range(len(self._items))]
-        labels = [str(label) for label in labels]
+        labels = [f"checkpoint {i}" for i in range(len(self._items))] if self._given is None else self._given
         if len(labels) != len(self._items):
             raise SplineCamError(f"checkpoint_labels has {len(labels)} labels for {len(self._items)} checkpoints")
         self.labels = labels
@@ -82,8 +81,42 @@ class Checkpoints:
 
     def _load(self, i: int) -> torch.nn.Module:
         copied = copy.deepcopy(self._template)
+        state = self._items[i]
         try:
-            copied.load_state_dict(self._items[i], strict=True)
+            copied.load_state_dict(state, strict=True)
         except (RuntimeError, KeyError, TypeError) as exc:
-            raise SplineCamError(f"checkpoint {i} does not fit the model: {exc}") from None
+            named = self._given is not None and len(self._given) == len(self._items)
+            name = f"checkpoint {i}" + (f" ({self._given[i]!r})" if named else "")
+            reason = state_dict_mismatch(copied.state_dict(), state) or first_line(exc)
+            raise SplineCamError(
+                f"{name} does not fit the model: {reason}; a state dict must come from the model's architecture"
+            ) from None
         return copied
+
+
+def state_dict_mismatch(expected: Mapping, given: Mapping) -> str:
+    """How ``given`` differs from the state dict ``expected`` (keys, then shapes), in one line; ``""`` if it fits."""
+
+    def some(keys: list) -> str:
+        return ", ".join(map(repr, keys[:3])) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+
+    missing = [key for key in expected if key not in given]
+    unexpected = [key for key in given if key not in expected]
+    reshaped = [
+        key
+        for key in expected
+        if key in given and tuple(getattr(given[key], "shape", ())) != tuple(expected[key].shape)
+    ]
+    parts = []
+    if reshaped:
+        key = reshaped[0]
+        more = f" ({len(reshaped) - 1} more tensors differ in shape)" if len(reshaped) > 1 else ""
+        parts.append(
+            f"{key!r} has shape {tuple(getattr(given[key], 'shape', ()))} in the checkpoint but "
+            f"{tuple(expected[key].shape)} in the model{more}"
+        )
+    if missing:
+        parts.append(f"it lacks {some(missing)}")
+    if unexpected:
+        parts.append(f"it has {some(unexpected)}, which the model does not")
+    return "; ".join(parts)

@@ -35,6 +35,8 @@ from .errors import SplineCamError
 from .network.piecewise import PiecewiseLinear
 
 TRUST_HINT = "if you trust this file, load it with trust=True (command line: --trust-model-file)"
+TORCH_ARCHIVE = "a torch.save file"
+SAVED = "a module, a state dict or tensors saved with torch.save"
 
 
 @functools.cache
@@ -46,9 +48,46 @@ def safe_classes() -> tuple[type, ...]:
 
 def _check_readable(path, what: str) -> Path:
     path = Path(os.fspath(path))
+    if path.is_dir():
+        raise SplineCamError(f"{what} {str(path)!r} is a folder: give a file")
     if not path.is_file():
         raise SplineCamError(f"{what} {str(path)!r}: no such file")
+    if not os.access(path, os.R_OK):
+        raise SplineCamError(f"{what} {str(path)!r}: no permission to read it")
     return path
+
+
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    """``type: message`` of an exception, cut to its first line and ``limit`` characters (for one-line errors)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _unreadable(path: Path, what: str, expected: str) -> SplineCamError:
+    """A file torch cannot read, in one line (torch's own text advises ``weights_only=False``: never repeated)."""
+    kind = _archive_kind(path) or ("a damaged zip archive" if _starts_with(path, b"PK") else None)
+    detail = "" if kind is None else " (damaged)" if kind == TORCH_ARCHIVE else f" ({kind})"
+    return SplineCamError(f"{what} {str(path)!r}: not a file saved by torch.save{detail}; expected {expected}")
+
+
+def _archive_kind(path: Path) -> str | None:
+    """What a zip file is (a torch.save file, an .npz archive, another zip); None for a file that is no zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return None
+    if any(name.endswith("data.pkl") for name in names):
+        return TORCH_ARCHIVE
+    if names and all(name.endswith(".npy") for name in names):
+        return "an .npz archive of several arrays"
+    return "a zip archive"
+
+
+def _starts_with(path: Path, prefix: bytes) -> bool:
+    with open(path, "rb") as f:
+        return f.read(len(prefix)) == prefix
 
 
 def is_torchscript(path) -> bool:
@@ -74,7 +113,7 @@ def _refusal(path: Path, what: str) -> SplineCamError:
     )
 
 
-def load_torch_file(path, what: str = "file", trust: bool = False):
+def load_torch_file(path, what: str = "file", trust: bool = False, expected: str = SAVED):
     """The object saved in ``path`` by ``torch.save``: a module, a state dict or tensors.
 
     Parameters
@@ -85,6 +124,8 @@ def load_torch_file(path, what: str = "file", trust: bool = False):
     trust : bool
         Read the file with ``weights_only=False`` (and TorchScript files with
         ``torch.jit.load``): only for files whose author you trust.
+    expected : str
+        What the file should hold, as the error for an unreadable file says it.
 
     Raises
     ------
@@ -100,8 +141,8 @@ def load_torch_file(path, what: str = "file", trust: bool = False):
             )
         try:
             return torch.jit.load(str(path), map_location="cpu")
-        except (RuntimeError, ValueError) as exc:
-            raise SplineCamError(f"{what} {str(path)!r}: not a readable TorchScript file ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - torch.jit.load raises many kinds, with pages of text
+            raise SplineCamError(f"{what} {str(path)!r}: not a readable TorchScript file ({first_line(exc)})") from None
     try:
         if trust:
             return torch.load(path, map_location="cpu", weights_only=False)
@@ -110,9 +151,9 @@ def load_torch_file(path, what: str = "file", trust: bool = False):
     except pickle.UnpicklingError as exc:
         if not trust and "GLOBAL" in str(exc):  # the file names a function or class outside the allowlist
             raise _refusal(path, what) from None
-        raise SplineCamError(f"{what} {str(path)!r}: not a saved torch file ({exc})") from None
-    except Exception as exc:  # noqa: BLE001 - torch.load raises many kinds for a file it cannot read
-        raise SplineCamError(f"{what} {str(path)!r}: not a saved torch file ({type(exc).__name__}: {exc})") from None
+        raise _unreadable(path, what, expected) from None
+    except Exception:  # noqa: BLE001 - torch.load raises many kinds for a file it cannot read
+        raise _unreadable(path, what, expected) from None
 
 
 def load_model_file(path, what: str = "--model", trust: bool = False) -> nn.Module:
@@ -125,7 +166,7 @@ def load_model_file(path, what: str = "--model", trust: bool = False) -> nn.Modu
     SplineCamError
         As :func:`load_torch_file`, and when the file holds no module.
     """
-    model = load_torch_file(path, what, trust)
+    model = load_torch_file(path, what, trust, "a module saved with torch.save(model, path)")
     if isinstance(model, torch.jit.ScriptModule):
         from .network.unscript import unscript
 
@@ -140,7 +181,7 @@ def load_model_file(path, what: str = "--model", trust: bool = False) -> nn.Modu
 
 def load_checkpoint_file(path, what: str, trust: bool = False):
     """A checkpoint from a file: a module, or a state dict (also inside ``{"state_dict": ...}``)."""
-    item = load_torch_file(path, what, trust)
+    item = load_torch_file(path, what, trust, "a module or a state dict saved with torch.save")
     if isinstance(item, Mapping) and "state_dict" in item and isinstance(item["state_dict"], Mapping):
         item = item["state_dict"]
     if isinstance(item, torch.jit.ScriptModule):
@@ -153,15 +194,41 @@ def load_checkpoint_file(path, what: str, trust: bool = False):
 
 
 def load_array(path, what: str = "file") -> np.ndarray:
-    """A numeric array from an ``.npy`` file (never unpickled)."""
+    """An array from an ``.npy`` file, never unpickled.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    what : str
+        How error messages name the file (``"--anchors"``).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    SplineCamError
+        If the file is missing, is not an ``.npy`` file (an ``.npz`` archive, a
+        ``torch.save`` file, other bytes), is damaged, or holds Python objects.
+    """
     path = _check_readable(path, what)
+
+    def refused(reason: str) -> SplineCamError:
+        return SplineCamError(
+            f"{what} {str(path)!r}: not an .npy array ({reason}); save one numeric array with np.save(path, array)"
+        )
+
+    if not _starts_with(path, np.lib.format.MAGIC_PREFIX):
+        raise refused(_archive_kind(path) or "the file does not start as np.save writes")
     try:
-        array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise SplineCamError(f"{what} {str(path)!r}: cannot read an .npy array ({exc})") from None
-    if not isinstance(array, np.ndarray):
-        raise SplineCamError(f"{what} {str(path)!r}: holds several arrays (.npz); save one array with np.save")
-    return array
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise refused("it holds Python objects, which are never unpickled") from None
+        raise refused(f"damaged: {first_line(exc)}") from None
+    except (OSError, EOFError) as exc:
+        raise refused(f"damaged: {first_line(exc)}") from None
 
 
 @contextlib.contextmanager

@@ -150,7 +150,7 @@ def test_an_unreachable_scheduler_is_one_line(files):
     [
         (
             ["--model", "{model}", "--data", "{garbage}", "--radius", "1", "-o", "o.csv"],
-            "--data .*cannot read an .npy array",
+            "--data .*not an .npy array",
         ),
         (
             ["--model", "{model}", "--data", "{X}", "--labels", "{short}", "--radius", "1", "-o", "o.csv"],

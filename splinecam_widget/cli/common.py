@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
+import re
 import sys
 
 from torch import nn
 
 from ..errors import SplineCamError
-from ..files import load_model_file
+from ..files import first_line, load_model_file
+
+MODEL_FORMS = "a torch.save(model, path) file or package.module:attribute (a module, or a function returning one)"
+"""What ``--model`` accepts, as error messages name it."""
+
+
+def help_text(doc: str) -> str:
+    """A module docstring as ``--help`` shows it: ``literal`` markup becomes plain text."""
+    return re.sub(r"``(.+?)``", r"\1", doc)
 
 
 def load_model(spec: str, trust: bool = False) -> nn.Module:
@@ -20,24 +30,40 @@ def load_model(spec: str, trust: bool = False) -> nn.Module:
     and TorchScript files need ``trust``.  Like ``python -m``, the current directory is on
     the import path, so ``mymodule:net`` finds ``./mymodule.py``.
     """
+    if os.path.isdir(spec):
+        raise SplineCamError(f"--model {spec!r} is a folder; --model takes {MODEL_FORMS}")
     if os.path.exists(spec):
         return load_model_file(spec, "--model", trust)
-    if ":" not in spec:
+    module_name, colon, attribute = spec.partition(":")
+    if not (colon and module_name and attribute):
         raise SplineCamError(f"--model {spec!r}: no such file, and not of the form package.module:attribute")
-    module_name, _, attribute = spec.partition(":")
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
         target = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise SplineCamError(f"--model {spec!r}: cannot import {module_name!r} ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - ImportError, or whatever the module raises while it runs
+        raise SplineCamError(f"--model {spec!r}: cannot import {module_name!r} ({first_line(exc)})") from None
     for part in attribute.split("."):
         if not hasattr(target, part):
             raise SplineCamError(f"--model {spec!r}: {module_name} has no attribute {attribute!r}")
         target = getattr(target, part)
-    model = target if isinstance(target, nn.Module) else target() if callable(target) else target
+    model = target
+    if callable(target) and not isinstance(target, nn.Module):
+        try:
+            inspect.signature(target).bind()
+        except TypeError:
+            raise SplineCamError(
+                f"--model {spec!r}: {attribute} cannot be called without arguments; --model takes {MODEL_FORMS}"
+            ) from None
+        except ValueError:  # no signature to read (some built-ins): calling it tells
+            pass
+        try:
+            model = target()
+        except Exception as exc:  # noqa: BLE001 - the user's function failed: say how, in one line
+            raise SplineCamError(f"--model {spec!r}: calling {attribute}() failed ({first_line(exc)})") from None
     if not isinstance(model, nn.Module):
-        raise SplineCamError(f"--model {spec!r} is a {type(model).__name__}, not a torch.nn.Module")
+        what = f"{attribute}() returned" if model is not target else "is"
+        raise SplineCamError(f"--model {spec!r}: {what} a {type(model).__name__}, not a torch.nn.Module")
     return model
 
 

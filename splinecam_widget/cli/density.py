@@ -3,7 +3,7 @@ r"""Command line: ``splinecam-widget density`` measures local density at data po
 Examples
 --------
 splinecam-widget density --model net.pt --data X.npy --radius 0.5 --slices 4 -o density.csv
-splinecam-widget density --model net.pt --checkpoints step*.pt --data X.npy --split is_train.npy \\
+splinecam-widget density --model net.pt --checkpoints step*.pt --data X.npy --split is_train.npy \
     --radius 0.5 --workers 2 -o density.png
 splinecam-widget density --model net.pt --data X.npy --radius 0.5 --scheduler tcp://10.0.0.5:8786 -o d.parquet
 
@@ -28,9 +28,9 @@ import torch
 from ..errors import SplineCamError
 from ..files import load_array, load_checkpoint_file
 from ..local.complexity import DEFAULT_DIRECTIONS, local_complexity
-from ..local.density import local_density
+from ..local.density import MAX_SIDES, check_sides, local_density
 from ..local.tables import split_names
-from .common import check_output, load_model
+from .common import check_output, help_text, load_model
 
 FORMATS = (".csv", ".parquet", ".png")
 
@@ -40,7 +40,7 @@ def add_parser(commands) -> None:
     command = commands.add_parser(
         "density",
         help="local density (or complexity) at data points, per checkpoint: a CSV/Parquet table or a PNG plot",
-        description=__doc__,
+        description=help_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.add_argument(
@@ -54,7 +54,9 @@ def add_parser(commands) -> None:
     command.add_argument("--split", help=".npy file of M booleans (True: train) or M names (the split column)")
     command.add_argument("--radius", type=float, required=True, help="radius of the disk (or frame) around a point")
     command.add_argument("--slices", type=int, help="random planes per point (--measure density; default 1)")
-    command.add_argument("--sides", type=int, default=64, help="vertices of the disk's polygon (default 64)")
+    command.add_argument(
+        "--sides", type=int, default=64, help=f"vertices of the disk's polygon, 3 to {MAX_SIDES} (default 64)"
+    )
     command.add_argument("--seed", type=int, default=0, help="seed of the random planes (default 0)")
     command.add_argument("--measure", choices=("density", "complexity"), default="density")
     command.add_argument("--directions", type=int, help="frame directions of --measure complexity (default 25)")
@@ -105,7 +107,7 @@ def read_networks(args):
         if args.model is None:
             raise SplineCamError("give --model (the network), or --checkpoints (one file per checkpoint)")
         return load_model(args.model, args.trust_model_file), None, None
-    items = [load_checkpoint_file(path, f"--checkpoints {path!r}", args.trust_model_file) for path in args.checkpoints]
+    items = [load_checkpoint_file(path, "--checkpoints", args.trust_model_file) for path in args.checkpoints]
     model = None if args.model is None else load_model(args.model, args.trust_model_file)
     if model is None and not all(isinstance(item, torch.nn.Module) for item in items):
         raise SplineCamError("--checkpoints hold state dicts: give --model, the architecture they are loaded into")
@@ -138,12 +140,11 @@ def check_settings(args) -> None:
     """Refuse bad numbers, and options of the other measure, before any work."""
     if not (np.isfinite(args.radius) and args.radius > 0):
         raise SplineCamError(f"--radius must be a positive number, got {args.radius}")
-    for option in ("slices", "sides", "directions", "batch_size", "max_regions"):
+    for option in ("slices", "directions", "batch_size", "max_regions"):
         value = getattr(args, option)
         if value is not None and value < 1:
             raise SplineCamError(f"--{option.replace('_', '-')} must be a positive integer, got {value}")
-    if args.sides < 3:
-        raise SplineCamError(f"--sides must be at least 3, got {args.sides}")
+    check_sides(args.sides, "--sides")
     if args.measure == "density" and args.directions is not None:
         raise SplineCamError("--directions sets the frame of --measure complexity; density uses --slices")
     if args.measure == "complexity" and args.slices is not None:

@@ -28,7 +28,7 @@ from ..export.png import picture_frame
 from ..export.sizes import check_picture
 from ..files import load_array
 from ..slice import DOMAIN_KINDS, Slice
-from .common import check_output, load_model
+from .common import check_output, help_text, load_model
 
 FORMATS = (".png", ".svg", ".html", ".npz", ".geojson")
 
@@ -100,7 +100,7 @@ def add_parser(commands) -> None:
     command = commands.add_parser(
         "render",
         help="compute a partition and write PNG, SVG, HTML, NPZ or GeoJSON",
-        description=__doc__,
+        description=help_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.add_argument(
