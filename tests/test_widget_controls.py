@@ -59,7 +59,7 @@ def test_a_request_is_answered_by_a_custom_message_with_its_id_and_buffers(w):
         ("x" * 200, "hello", {}, "a request id must be"),
         ("v-1", "input_slope", "region 3", "a request must be an object"),
         ("v-1", "export", {"format": "gif", "width": 300}, "format must be one of 'png', 'svg'"),
-        ("v-1", "export", {"format": "png", "width": 10**6}, "width must be in 16..4096"),
+        ("v-1", "export", {"format": "png", "width": 10**6}, "width must be between 16 and 4,096 pixels"),
         ("v-1", "undo_anchor_move", {}, "no anchor move to undo"),
     ],
 )
