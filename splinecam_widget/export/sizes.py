@@ -48,7 +48,24 @@ def check_pixels(value, name: str = "width", smallest: int = 1, largest: int = M
 
 
 def check_scale(value, name: str = "scale") -> float:
-    """``value`` (pixels per point) as a positive finite float, else raise a SplineCamError."""
+    """``value`` (pixels per point) as a positive finite float.
+
+    Parameters
+    ----------
+    value : float
+        Pixels per point; ints and numpy numbers are accepted, bools and strings are not.
+    name : str
+        How the error names the value (``"scale"``, ``"--scale"``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    SplineCamError
+        If ``value`` is not a positive finite number.
+    """
     real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
     if not (real and math.isfinite(value) and value > 0):
         raise SplineCamError(f"{name} must be a positive number, got {value!r}")
@@ -57,6 +74,19 @@ def check_scale(value, name: str = "scale") -> float:
 
 def check_picture(width, scale, names: tuple[str, str] = ("width", "scale")) -> tuple[int, float]:
     """``width`` (points) and ``scale`` (pixels per point) of a raster picture, at least one pixel wide.
+
+    Parameters
+    ----------
+    width : int
+        Checked by :func:`check_pixels`.
+    scale : float
+        Checked by :func:`check_scale`.
+    names : (str, str)
+        How errors name the two values (``("--width", "--scale")`` on the command line).
+
+    Returns
+    -------
+    (int, float)
 
     Raises
     ------
