@@ -198,3 +198,20 @@ def test_auto_runs_torch_while_the_kernels_are_not_ready(monkeypatch):
     monkeypatch.setattr(backends, "_warm", lambda: started.append(True))
     assert backends.pick("auto", torch.device("cpu")) is cuts
     assert not started  # the compile under way is not started twice
+
+
+def test_kernels_that_cannot_be_made_ready_leave_auto_on_torch_with_one_warning(monkeypatch):
+    from splinecam_widget.engine import backends, cuts
+    from splinecam_widget.engine.compiled import warm
+
+    def broken():
+        raise OSError("no writable cache folder")
+
+    monkeypatch.setattr(backends, "_ready", threading.Event())
+    monkeypatch.setattr(backends, "_warming", None)
+    monkeypatch.setattr(backends, "_failure", [])
+    monkeypatch.setattr(warm, "warm", broken)
+    with pytest.warns(RuntimeWarning, match="no writable cache folder"):
+        with pytest.raises(SplineCamError, match="compiled kernels are unavailable"):
+            backends.warm_up(wait=True)
+    assert backends.pick("auto", torch.device("cpu")) is cuts

@@ -15,6 +15,7 @@ until the kernels are ready: a notebook's first picture comes at once, and the s
 from __future__ import annotations
 
 import threading
+import warnings
 
 import torch
 
@@ -25,10 +26,23 @@ _warming: threading.Thread | None = None
 _lock = threading.Lock()
 
 
-def _warm() -> None:
-    from .compiled.warm import warm  # imports numba: in the background thread too
+_failure: list[BaseException] = []  # why the kernels could not be made ready, if they could not
 
-    warm()
+
+def _warm() -> None:
+    try:
+        from .compiled.warm import warm  # imports numba: in the background thread too
+
+        warm()
+    except Exception as exc:  # noqa: BLE001 - reported once; "auto" keeps using torch
+        _failure.append(exc)
+        warnings.warn(
+            f"splinecam-widget's compiled kernels are unavailable ({type(exc).__name__}: {exc}); "
+            "partitions run on the torch backend, which gives the same results more slowly",
+            RuntimeWarning,
+            stacklevel=1,
+        )
+        return
     _ready.set()
 
 
@@ -55,8 +69,8 @@ def warm_up(wait: bool = True) -> bool:
             _warming.start()
     if wait:
         _warming.join()
-        if not _ready.is_set():
-            _warm()  # the thread failed: raise its error here
+        if _failure:
+            raise SplineCamError(f"the compiled kernels are unavailable: {_failure[0]}") from _failure[0]
     return _ready.is_set()
 
 
