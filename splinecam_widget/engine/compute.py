@@ -171,7 +171,7 @@ def partition(
             progress(LayerProgress(layer, n_layers, len(regions), slice, regions, pattern_ids))
 
     with torch.inference_mode(), cpu_threads(threads):
-        result = sweep(network, [slice], device, max_regions, memory_budget, report, cutter)
+        result = sweep(network, [slice], device, max_regions, memory_budget, cutter, report)
         (out,) = partitions(result, [slice], network, levels, boundary)
     if verify:
         verify_partition(model, out, device)

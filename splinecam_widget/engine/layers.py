@@ -14,7 +14,6 @@ from ..errors import RegionBudgetExceeded, SplineCamError
 from ..network.program import Network
 from ..network.stages import CUTTING_STAGES, Elementwise
 from ..slice import Slice
-from . import backends
 from .polygons import Polygons
 from .split import Budget
 
@@ -97,17 +96,15 @@ def interior_values(maps: torch.Tensor, pieces: Polygons) -> torch.Tensor:
 
 
 def sweep(
-    network: Network, planes: list[Slice], device, max_regions: int, memory_budget: int, progress=None, backend=None
+    network: Network, planes: list[Slice], device, max_regions: int, memory_budget: int, backend, progress=None
 ) -> Sweep:
     """Run the program of ``network`` over the domains of ``planes`` together (see :class:`Descent`).
 
     Every region carries its own affine maps, so regions of different slices go through
     each layer side by side: the per-layer work is shared, and each slice's regions are
     exactly those it would get alone.  ``max_regions`` applies to each slice.  ``backend``
-    cuts the regions (see :mod:`.backends`; default: the one for ``device``).
+    cuts the regions (a module picked by :func:`.backends.pick`).
     """
-    if backend is None:
-        backend = backends.pick("auto", device)
     return Descent(network, device, max_regions, memory_budget, progress, len(planes), backend).run(planes)
 
 
@@ -120,7 +117,9 @@ class Descent:
     descends to the next layer before the next group is built, so memory stays near
     the budget however wide the layers are.  When a layer fits in one group (MLPs,
     small convolutional nets) this is plain layer-by-layer processing, and
-    ``progress(layer, regions, pattern_ids)`` is called after each such layer.
+    ``progress(layer, regions, pattern_ids)`` is called after each such layer.  The
+    backend (docs/design.md, fact 9) cuts the regions and, where it can, carries each
+    chunk past the activation in one pass (:meth:`activate`).
 
     Invariants: the pieces of one layer are numbered in the order they are cut, and
     a group is a run of consecutive :class:`Chunk` s, so the pieces a group carries to

@@ -83,5 +83,5 @@ def partition_many(
     network = from_torch(model, slices[0].input_shape, device)
     levels = check_levels(levels, network.n_outputs)
     with torch.inference_mode(), cpu_threads(threads):
-        result = sweep(network, slices, device, max_regions, memory_budget, backend=cutter)
+        result = sweep(network, slices, device, max_regions, memory_budget, cutter)
         return partitions(result, slices, network, levels, boundary)
