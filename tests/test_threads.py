@@ -12,6 +12,7 @@ from splinecam_widget import SplineCamError
 
 
 def test_busy_cores_are_left_to_the_programs_using_them(monkeypatch):
+    monkeypatch.setattr(threads, "BUSY_READ_SECONDS", 0.0)  # read /proc (here: the stand-in) every time
     monkeypatch.setattr(threads, "_cpu_count", lambda: 4)
     monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
     for busy, expected in [(0, 4), (1, 3), (3, 1), (9, 1)]:
@@ -30,6 +31,18 @@ def test_a_cpu_hog_is_seen_and_this_process_is_not_counted():
         assert max(threads.busy_elsewhere() for _ in range(5)) >= 1
     finally:
         hog.kill()
+
+
+def test_one_reading_serves_for_half_a_second(monkeypatch):
+    readings = []
+    monkeypatch.setattr(threads, "busy_elsewhere", lambda: readings.append(1) or 0)
+    monkeypatch.setattr(threads, "_last_reading", [])
+    for _ in range(5):
+        threads.auto_threads()
+    assert len(readings) == 1
+    monkeypatch.setattr(threads, "_last_reading", [(time.monotonic() - 1.0, 3)])  # an old reading
+    threads.auto_threads()
+    assert len(readings) == 2
 
 
 def test_the_thread_count_is_restored_and_checked():

@@ -6,13 +6,14 @@ loses its core stalls the others at every parallel operation, and a computation 
 4.4 times longer beside one CPU hog per core where a single-threaded peer took 1.8 times
 longer.  So, unless the caller says otherwise, a computation uses torch's thread count
 less the cores other programs are using when it starts (read from ``/proc``: runnable
-threads system-wide, minus this process's own), and at least one.
+threads system-wide, minus this process's own; at most every half second), and at least one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -44,9 +45,27 @@ def busy_elsewhere() -> int | None:
     return max(runnable - own, 0)
 
 
+BUSY_READ_SECONDS = 0.5
+"""How long one reading of the busy cores serves: counting this process's own runnable
+threads means reading every ``/proc/self/task/*/stat`` (hundreds of microseconds while
+torch's threads still spin after a parallel operation), too much for every small partition
+of a drag or a sweep, and the load of a machine does not change that fast."""
+_last_reading: list = []  # [(time.monotonic(), busy_elsewhere())]
+
+
+def busy_lately() -> int | None:
+    """:func:`busy_elsewhere`, read again only when the last reading is older than :data:`BUSY_READ_SECONDS`."""
+    now = time.monotonic()
+    if _last_reading and now - _last_reading[0][0] < BUSY_READ_SECONDS:
+        return _last_reading[0][1]
+    reading = (now, busy_elsewhere())
+    _last_reading[:] = [reading]
+    return reading[1]
+
+
 def auto_threads() -> int:
     """Torch's thread count, less the cores other programs keep busy now (at least 1)."""
-    others = busy_elsewhere()
+    others = busy_lately()
     wanted = torch.get_num_threads()
     if others is None:
         return wanted
