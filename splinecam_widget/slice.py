@@ -68,6 +68,11 @@ MAX_COORDINATE = 1e150
 """Largest plane coordinate: squares of larger ones (areas, the engine's products) overflow float64."""
 
 
+def _following(a: np.ndarray) -> np.ndarray:
+    """``a`` shifted so that row ``i`` holds row ``i + 1`` (cyclically): ``np.roll(a, -1, axis=0)``, cheaper."""
+    return np.concatenate([a[1:], a[:1]])
+
+
 def convex_polygon(points, name: str = "domain") -> np.ndarray:
     """Validate a simple convex polygon and return it as a CCW (n, 2) float64 array.
 
@@ -94,19 +99,20 @@ def convex_polygon(points, name: str = "domain") -> np.ndarray:
         poly = poly[:-1]
     # Consecutive vertices only (linear in n): a repeat of a vertex further away makes a reflex
     # corner or a second winding, both refused below.
-    gaps = np.abs(np.roll(poly, -1, axis=0) - poly).max(axis=1)
+    gaps = np.abs(_following(poly) - poly).max(axis=1)
     twins = np.flatnonzero(gaps <= 1e-12 * scale)
     if len(twins) and scale > 0:
         i, j = sorted((int(twins[0]), (int(twins[0]) + 1) % len(poly)))
         raise SplineCamError(f"{name} is not a simple polygon: vertex {j} repeats vertex {i}")
     local = poly - poly[0]
-    area2 = np.sum(local[:, 0] * np.roll(local[:, 1], -1) - np.roll(local[:, 0], -1) * local[:, 1])
+    ahead_of = _following(local)
+    area2 = np.sum(local[:, 0] * ahead_of[:, 1] - ahead_of[:, 0] * local[:, 1])
     if not abs(area2) > 1e-12 * scale * scale:
         raise SplineCamError(f"{name} is degenerate: its vertices enclose no area")
     if area2 < 0:
         poly = poly[::-1].copy()
-    edges = np.roll(poly, -1, axis=0) - poly
-    following = np.roll(edges, -1, axis=0)
+    edges = _following(poly) - poly
+    following = _following(edges)
     turn = edges[:, 0] * following[:, 1] - edges[:, 1] * following[:, 0]
     ahead = (edges * following).sum(axis=1)
     tol = 1e-12 * scale * scale
@@ -120,7 +126,8 @@ def convex_polygon(points, name: str = "domain") -> np.ndarray:
             f"{name} is not a simple convex polygon: it winds around {round(windings)} times (a shape traced "
             "twice, or a star); give each vertex once, in order around a convex shape"
         )
-    keep = np.roll(np.abs(turn) > tol, 1)  # vertex i is a real corner when the turn into it is non-zero
+    corner = np.abs(turn) > tol
+    keep = np.concatenate([corner[-1:], corner[:-1]])  # vertex i is a real corner when the turn into it is non-zero
     poly = poly[keep]
     if len(poly) < 3:
         raise SplineCamError(f"{name} is degenerate: its vertices enclose no area")
@@ -237,7 +244,8 @@ class Slice:
         basis = as_float64_array(basis, "basis")
         if basis.shape != (self.dim, 2):
             raise SplineCamError(f"basis must have shape (D, 2) = ({self.dim}, 2), got {basis.shape}")
-        if not np.allclose(basis.T @ basis, np.eye(2), atol=1e-8):
+        gram = basis.T @ basis  # the identity, to np.allclose's tolerances (spelled out: it is called per drag)
+        if not (abs(gram[0, 1]) <= 1e-8 and abs(gram[1, 0]) <= 1e-8 and abs(gram.diagonal() - 1).max() <= 1e-8 + 1e-5):
             raise SplineCamError("basis columns must be orthonormal (unit length and perpendicular)")
         self.origin = origin.reshape(-1)
         self.basis = basis
