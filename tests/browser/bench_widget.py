@@ -55,7 +55,7 @@ DRAG_LOOP = """async ([x0, y0, dx, dy, n]) => {
     const check = () => Number(root.dataset.drawnSeq) > seq ? resolve(performance.now()) : setTimeout(check, 1);
     check();
   });
-  const times = [];
+  const times = [], draws = [];
   let x = x0, y = y0;
   for (let i = 0; i < n; i++) {
     const sign = i % 2 === 0 ? 1 : -1;
@@ -66,9 +66,10 @@ DRAG_LOOP = """async ([x0, y0, dx, dy, n]) => {
     canvas.dispatchEvent(ev('pointermove', x, y));
     canvas.dispatchEvent(ev('pointerup', x, y));
     times.push((await drawnAfter(seq)) - t0);
+    draws.push(Number(root.dataset.drawMs));
     await new Promise((r) => setTimeout(r, 150));
   }
-  return times;
+  return [times, draws];
 }"""
 
 
@@ -171,7 +172,7 @@ def bench_drag(browser, drags: int) -> dict:
                 "w.observe(lambda c: events.append(('anchors', time.perf_counter())), names='anchors_2d')\n"
                 "w.observe(lambda c: events.append(('drawn', time.perf_counter())), names='geometry')"
             )
-            times = page.evaluate(DRAG_LOOP, [x0, y0, 6, -4, drags])
+            times, draws = page.evaluate(DRAG_LOOP, [x0, y0, 6, -4, drags])
             kernel = json.loads(
                 run(
                     "k, start = [], None\n"
@@ -201,6 +202,7 @@ def bench_drag(browser, drags: int) -> dict:
         "drag_to_drawn_ms_median": round(statistics.median(times), 1),
         "drag_to_drawn_ms_p90": round(float(np.percentile(times, 90)), 1),
         "kernel_ms_median": round(statistics.median(kernel), 1),
+        "front_end_draw_ms_median": round(statistics.median(draws), 1),
         "engine_only_ms_median": round(engine["engine_ms"], 1),
         "regioncam_ms_median (the same square)": round(engine["regioncam_ms"], 1),
         "engine / regioncam": round(engine["engine_ms"] / engine["regioncam_ms"], 2),
