@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from engine_checks import mlp
 
-from splinecam_widget import Slice, partition
+from splinecam_widget import Slice, compare, partition
 from splinecam_widget.widget import SplineCamWidget
 from splinecam_widget.widget._worker import PartitionWorker
 
@@ -150,3 +150,32 @@ def test_wait_gives_a_condition_no_job_will_meet_only_a_moment():
     worker.wait(10, until=flag.is_set)
     assert flag.is_set()
     worker.close()
+
+
+def test_a_front_end_update_while_a_comparison_view_recomputes_does_not_deadlock():
+    """A front end's colour mode in one view, while another view's worker shares the colour scale."""
+    anchors = np.array([[-1.0, -1.0, 0.0], [1.0, -1.0, 0.5], [0.0, 1.0, -0.5]])
+    cmp = compare([mlp((3, 8, 8, 2), seed=1), mlp((3, 16, 2), seed=2)], anchors)
+    cmp.wait(30)
+    first, second = cmp.widgets
+    done = threading.Event()
+
+    def recompute():  # the second view's worker publishes, then shares the colour range under the comparison's lock
+        rng = np.random.default_rng(0)
+        while not done.is_set():
+            second.max_regions = int(rng.integers(100_000, 200_000))
+
+    def front_end():
+        for i in range(2000):
+            first.set_state({"color_by": ("slope", "output")[i % 2]})  # the comparison follows in every view
+        done.set()
+
+    threads = [threading.Thread(target=recompute, daemon=True), threading.Thread(target=front_end, daemon=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert done.is_set() and not any(t.is_alive() for t in threads), "deadlock"
+    cmp.wait(30)
+    assert second.color_by == first.color_by == "output"
+    cmp.close()

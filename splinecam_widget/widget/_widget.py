@@ -15,6 +15,7 @@ in ``_registry.py``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -238,15 +239,26 @@ class SplineCamWidget(
         traitlets has already restored the traits when the validation error arrives here;
         the front end is sent the restored values so that it shows them too.
         """
-        with self._worker.publication():  # its held notifications must not catch other threads' changes
-            self._front_end_change = True
-            try:
-                super().set_state(sync_data)
-            except traitlets.TraitError as exc:
-                self.publish_error(None, str(exc), "error")
-                self.send_state([name for name in sync_data if name in self.keys])
-            finally:
-                self._front_end_change = False
+        self._front_end_change = True
+        try:
+            super().set_state(sync_data)
+        except traitlets.TraitError as exc:
+            self.publish_error(None, str(exc), "error")
+            self.send_state([name for name in sync_data if name in self.keys])
+        finally:
+            self._front_end_change = False
+
+    @contextlib.contextmanager
+    def hold_trait_notifications(self):
+        """Notify each change as it is made (ipywidgets' ``set_state`` and traitlets hold them).
+
+        traitlets holds them by swapping ``notify_change`` on the instance: a change made
+        meanwhile on another thread (a result the worker publishes, anchors set from a
+        thread) was held too, fired on the wrong thread, lost, or broke the update
+        ("dictionary changed size during iteration").  Held or not, each reaction reads
+        the traits' current values (see ``_anchors.py``).
+        """
+        yield
 
     # --- other changes ------------------------------------------------------------------
     @traitlets.observe("checkpoint")
