@@ -7,8 +7,8 @@ import pytest
 from engine_checks import mlp
 from PIL import Image
 
-from splinecam_widget import Comparison, Slice, SplineCamError, compare, named_domain, partition
-from splinecam_widget.colors import color_range, region_colors
+from splinecam_widget import Comparison, Slice, SplineCamError, SplineCamWidget, compare, named_domain, partition
+from splinecam_widget.colors import color_range, region_colors, shared_color_range
 
 ANCHORS = np.array([[-1.0, -1.0, 0.2], [1.0, -1.0, 0.0], [0.0, 1.0, -0.3]])
 
@@ -130,3 +130,20 @@ def test_bad_comparisons_get_a_clear_error(models, args, kwargs, message):
     chosen = models[:1] if message == "at least two models" else models
     with pytest.raises(SplineCamError, match=message):
         compare(chosen, ANCHORS, *args, **kwargs)
+
+
+def test_views_drawn_before_the_comparison_listens_get_their_statistics_and_shared_scale(models, monkeypatch):
+    listen = SplineCamWidget.on_partition
+
+    def late(widget, callback):  # each view draws its first partition before the comparison listens
+        widget.wait(30)
+        listen(widget, callback)
+
+    monkeypatch.setattr(SplineCamWidget, "on_partition", late)
+    c = compare(models, ANCHORS, names=["narrow-deep", "wide-shallow"], color_by="slope")
+    c.wait(60)
+    for w, row in zip(c.widgets, c._stats_rows):
+        assert f"{w.partition.n_regions:,} regions" in row.value
+    shared = shared_color_range([w.partition for w in c.widgets], "slope")
+    assert all(w.color_range == shared for w in c.widgets)
+    c.close()

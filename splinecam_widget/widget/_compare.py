@@ -117,6 +117,10 @@ class Comparison(ipywidgets.VBox):
             w.observe(self._new_mode, names="color_by")
             w.observe(self._new_visible, names="visible")
             w.on_partition(self._drawn)
+        for w in self.widgets:  # a view may have drawn its first partition before the comparison listened
+            partition = w.partition
+            if partition is not None:
+                self._drawn(w, partition)
 
     # --- keeping the views together ---------------------------------------------------
     def _follow(self, source, move) -> None:
