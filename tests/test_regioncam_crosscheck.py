@@ -45,12 +45,13 @@ def peer_count(model, plane: Slice, half_width: float) -> int:
     return cam.num_faces
 
 
+@pytest.mark.parametrize("backend", ["compiled", "torch"])
 @pytest.mark.parametrize("widths, activation, seed, half_width", CONFIGS)
-def test_region_count_matches_regioncam(widths, activation, seed, half_width):
+def test_region_count_matches_regioncam(widths, activation, seed, half_width, backend):
     model = mlp(widths, activation, seed=seed)
     if widths[0] == 2:
         plane = Slice(np.zeros(2), np.eye(2), square_domain(half_width))
     else:
         anchors = torch.randn(3, widths[0], generator=torch.Generator().manual_seed(seed))
         plane = Slice.from_anchors(anchors).with_domain(square_domain(half_width))
-    assert partition(model, plane).n_regions == peer_count(model, plane, half_width)
+    assert partition(model, plane, backend=backend).n_regions == peer_count(model, plane, half_width)
