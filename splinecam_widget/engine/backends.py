@@ -9,7 +9,7 @@ together in rounds and runs on CUDA.
 The kernels are compiled once per machine (tens of seconds on a small one) and loaded
 from numba's disk cache by later processes (under a second).  So that no call waits for
 that, ``backend="auto"`` starts it in a background thread on first use and runs torch
-until the kernels are ready: a notebook's first picture comes at once, and the same.
+until the kernels are ready: a notebook's first picture comes at once, and is the same.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ import torch
 
 from ..errors import SplineCamError
 
-_ready = threading.Event()
-_warming: threading.Thread | None = None
+_ready = threading.Event()  # set once the kernels are compiled or loaded
+_warming: threading.Thread | None = None  # the thread making them ready, once started
 _lock = threading.Lock()
-
-
 _failure: list[BaseException] = []  # why the kernels could not be made ready, if they could not
 
 
