@@ -106,9 +106,10 @@ def run_peer(twin, plane: Slice) -> int:
 
 
 def ours(model, plane, shape, threads, device):
-    """Our engine on the model itself (conv nets as conv nets)."""
-    cnn_plane = Slice(plane.origin.reshape(shape), plane.basis, plane.domain)
-    return partition(model, cnn_plane, device=device, threads=threads)
+    """Our engine on the model itself (conv nets as conv nets, on the plane reshaped for them)."""
+    if plane.input_shape != tuple(shape):
+        plane = Slice(plane.origin.reshape(shape), plane.basis, plane.domain)
+    return partition(model, plane, device=device, threads=threads)
 
 
 def compare(args) -> None:

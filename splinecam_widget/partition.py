@@ -90,7 +90,11 @@ class Partition:
         self.layer_region_counts = list(layer_region_counts)
         self._layer_records = list(layer_records)
         self._network = network
-        self.areas = self._shoelace()
+
+    @cached_property
+    def areas(self) -> np.ndarray:
+        """(R,) area of each region (computed on first use: a drag's partition may never need it)."""
+        return self._shoelace()
 
     @property
     def n_regions(self) -> int:

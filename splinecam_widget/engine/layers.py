@@ -88,6 +88,11 @@ def apply_to_maps(node, inputs):
     return node.stage.apply(*inputs)
 
 
+def joined(parts) -> torch.Tensor:
+    """The tensors in one (the tensor itself when there is one: small partitions are one run)."""
+    return parts[0] if len(parts) == 1 else torch.cat(list(parts))
+
+
 def interior_values(maps: torch.Tensor, pieces: Polygons) -> torch.Tensor:
     """``(P, D)`` unit values at an interior point of each piece (maps ``(P, 3, *shape)``)."""
     flat = maps.reshape(len(maps), 3, -1)
@@ -160,15 +165,15 @@ class Descent:
         candidates = self.backend.candidates(regions, slice(None), maps, first.stage)
         self.descend(0, regions, values, candidates, owners, owners, ids, True)
         records = [
-            LayerRecord(nodes[index].stage.name, torch.cat(self.parents[layer]), torch.cat(self.patterns[layer]))
+            LayerRecord(nodes[index].stage.name, joined(self.parents[layer]), joined(self.patterns[layer]))
             for layer, index in enumerate(self.cuts)
         ]
         polys, maps, final_ids = zip(*self.finals)
-        final_owners = torch.cat(self.owners[-1])
+        final_owners = joined(self.owners[-1])
         for record, layer_owners in zip(records, self.owners):
-            record.owner = torch.cat(layer_owners)
-        joined = type(polys[0]).join(list(polys))
-        return Sweep(joined, torch.cat(maps), torch.cat(final_ids), records, final_owners, self.backend)
+            record.owner = joined(layer_owners)
+        regions = type(polys[0]).join(list(polys))
+        return Sweep(regions, joined(maps), joined(final_ids), records, final_owners, self.backend)
 
     def descend(
         self, layer: int, regions: Polygons, values: dict, candidates, region_ids, owners, ids, whole: bool
@@ -186,9 +191,13 @@ class Descent:
         upcoming = nodes[stop] if stop < len(nodes) else None
         source = values[node.inputs[0]]
         counts = self.slice_counts[layer]
-        counts.index_add_(0, owners, torch.ones_like(owners))  # each region is at least one piece
-        if int(counts[owners].max()) > self.max_regions:
-            raise RegionBudgetExceeded(self.max_regions, layer, int(counts[owners].max()))
+        if len(counts) == 1:  # one slice (partition()): no need to count by owner
+            counts += len(regions)
+        else:
+            counts.index_add_(0, owners, torch.ones_like(owners))  # each region is at least one piece
+        most = int(counts.max())  # slices without regions here were checked when their pieces were counted
+        if most > self.max_regions:
+            raise RegionBudgetExceeded(self.max_regions, layer, most)
         budget = Budget(self.max_regions, owners, counts)
         pieces, parent, patterns = self.backend.cut(
             regions, source.reshape(len(regions), 3, -1), stage, candidates, layer, budget
@@ -206,7 +215,7 @@ class Descent:
         while start < len(parent):
             rows = slice(start, start + step)
             start += step
-            local, pattern, hashes = self.activate(layer, pieces.take(rows), parent[rows], patterns, rows, values, ids)
+            local, pattern, hashes = self.activate(layer, pieces, rows, parent[rows], patterns, values, ids)
             network.run(local, index + 1, stop, apply_to_maps)
             for value in [v for v in local if network.last_use.get(v, -1) < stop]:
                 del local[value]  # not read from the next cut on
@@ -226,10 +235,10 @@ class Descent:
         if group:
             self.flush(layer, pieces, piece_ids, piece_owners, group, whole and group_rows >= len(parent))
 
-    def activate(self, layer: int, chunk, parent, patterns, rows: slice, values: dict, ids):
+    def activate(self, layer: int, pieces, rows: slice, parent, patterns, values: dict, ids):
         """The maps of one chunk of pieces past the activation of cutting layer ``layer``.
 
-        ``chunk`` are the pieces ``rows`` of the layer, ``parent`` their regions,
+        The chunk is the layer's ``pieces`` at ``rows``, ``parent`` their regions,
         ``patterns`` the layer's patterns (None: read them here), ``values`` and ``ids`` the
         regions' maps and pattern ids.  Returns the pieces' values (the activation's output,
         and the other values the network reads later), their pattern and their pattern ids.
@@ -248,7 +257,7 @@ class Descent:
             return {node.output: maps.reshape(len(pattern), *source.shape[1:])}, pattern, hashes
         local = {value: maps.index_select(0, parent) for value, maps in values.items()}
         if patterns is None:  # read at each piece's interior point, while the chunk's maps are in cache
-            pattern = stage.pieces(interior_values(local[node.inputs[0]], chunk))
+            pattern = stage.pieces(interior_values(local[node.inputs[0]], pieces.take(rows)))
         else:
             pattern = patterns[rows]
         # the gathered input is a fresh copy: the activation may overwrite it unless a later node reads it

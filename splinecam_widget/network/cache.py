@@ -40,7 +40,7 @@ class Entry:
 
     model: weakref.ref
     structure: tuple
-    weights: list[torch.Tensor]
+    weights: list  # kept_copy() of each tensor
     network: Network
 
 
@@ -67,22 +67,29 @@ def attributes(module: nn.Module) -> tuple:
     )
 
 
-def structure(model: nn.Module) -> tuple:
-    """What the conversion reads of ``model`` besides weight values (see module docstring)."""
-    parts = []
+def inspect_model(model: nn.Module) -> tuple[tuple, list[torch.Tensor]]:
+    """What the conversion reads of ``model``: its structure, and every tensor (shared ones once).
+
+    One walk over the modules (see the module docstring for what the structure holds).
+    """
+    parts, tensors, seen = [], [], set()
     for name, module in model.named_modules():
-        tensors = tuple(
-            (key, t.shape, t.dtype, t.device, type(t))
-            for key, t in (*module._parameters.items(), *module._buffers.items())
-            if t is not None
+        own = [(key, t) for key, t in (*module._parameters.items(), *module._buffers.items()) if t is not None]
+        parts.append(
+            (
+                name,
+                type(module),
+                type(module).forward,
+                module.training,
+                attributes(module),
+                tuple((key, t.shape, t.dtype, t.device, type(t)) for key, t in own),
+            )
         )
-        parts.append((name, type(module), type(module).forward, module.training, attributes(module), tensors))
-    return tuple(parts)
-
-
-def weights(model: nn.Module) -> list[torch.Tensor]:
-    """Every parameter and buffer of ``model``, shared ones once, in a fixed order."""
-    return [*model.parameters(), *model.buffers()]
+        for _, t in own:
+            if id(t) not in seen:
+                seen.add(id(t))
+                tensors.append(t)
+    return tuple(parts), tensors
 
 
 def unchanged(entry: Entry, model: nn.Module, shape: tuple, tensors: list[torch.Tensor]) -> bool:
@@ -92,18 +99,28 @@ def unchanged(entry: Entry, model: nn.Module, shape: tuple, tensors: list[torch.
     return all(same_values(kept, now.detach()) for kept, now in zip(entry.weights, tensors))
 
 
-def same_values(kept: torch.Tensor, now: torch.Tensor) -> bool:
-    """True when two tensors of one shape, dtype and device hold equal values (NaN never equals)."""
-    if now.device.type == "cpu" and now.dtype.is_floating_point and now.dtype not in (torch.bfloat16, torch.float16):
-        return bool(np.array_equal(kept.numpy(), now.numpy()))  # several times faster than torch.equal here
+def on_host(tensor: torch.Tensor) -> bool:
+    """True for CPU tensors numpy can read (not bfloat16): compared with numpy, several times faster here."""
+    return tensor.device.type == "cpu" and tensor.dtype != torch.bfloat16
+
+
+def kept_copy(tensor: torch.Tensor):
+    """A copy of ``tensor``'s values to compare with later (numpy where :func:`on_host`)."""
+    tensor = tensor.detach()
+    return tensor.numpy().copy() if on_host(tensor) else tensor.clone()
+
+
+def same_values(kept, now: torch.Tensor) -> bool:
+    """True when ``now`` holds the values of ``kept`` (a :func:`kept_copy`); NaN never equals."""
+    if isinstance(kept, np.ndarray):
+        return bool(np.array_equal(kept, now.numpy()))
     return torch.equal(kept, now)
 
 
 def converted(model: nn.Module, input_shape: tuple, device, convert: Callable[[], Network]) -> Network:
     """``convert()``'s network for ``model``, reused while the model is unchanged (see module docstring)."""
     key = (id(model), tuple(input_shape), str(device))
-    shape = structure(model)
-    tensors = weights(model)
+    shape, tensors = inspect_model(model)
     with _lock:
         entry = _entries.get(key)
         if entry is not None and unchanged(entry, model, shape, tensors):
@@ -112,7 +129,7 @@ def converted(model: nn.Module, input_shape: tuple, device, convert: Callable[[]
     network = convert()
     if sum(t.numel() * t.element_size() for t in tensors) <= MAX_CACHED_BYTES:
         kept = Entry(
-            weakref.ref(model, lambda _, key=key: forget(key)), shape, [t.detach().clone() for t in tensors], network
+            weakref.ref(model, lambda _, key=key: forget(key)), shape, [kept_copy(t) for t in tensors], network
         )
         with _lock:
             _entries[key] = kept

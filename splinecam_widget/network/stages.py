@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 
@@ -81,6 +82,11 @@ class Elementwise:
     def n_pieces(self) -> int:
         """Number of linear pieces of each unit's function."""
         return self.breakpoints.numel() + 1
+
+    @functools.cached_property
+    def host_arrays(self) -> tuple:
+        """``(breakpoints, slopes, intercepts)`` as contiguous numpy arrays (CPU stages; for compiled code)."""
+        return tuple(np.ascontiguousarray(t.numpy()) for t in (self.breakpoints, self.slopes, self.intercepts))
 
     @functools.cached_property
     def has_intercepts(self) -> bool:

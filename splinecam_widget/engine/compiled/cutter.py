@@ -28,6 +28,7 @@ from .maxima import cut_by_windows
 
 PARALLEL_WORK = 200_000
 """Line (or window) tests per layer above which the regions are cut on several threads."""
+MULTIPLIER = np.int64(hashing.LAYER_MULTIPLIER)  # the pattern hash's, typed for the kernel
 CHUNKS_PER_THREAD = 4  # runs of regions per thread: evens out regions that take longer than others
 
 _pool: ThreadPoolExecutor | None = None
@@ -68,7 +69,7 @@ def cut(regions: FlatPolygons, maps: torch.Tensor, stage, candidates, tag: int, 
         kernel, parameter = cut_by_windows, np.ascontiguousarray(stage.windows.numpy(), np.int64)
         work = len(regions) * stage.windows.numel()
     else:
-        kernel, parameter = cut_by_lines, np.ascontiguousarray(stage.breakpoints.numpy())
+        kernel, parameter = cut_by_lines, stage.host_arrays[0]
         work = len(regions) * maps.shape[2] * len(parameter)
     owners, base = budget.owners.numpy(), budget.counts.numpy()
     args = (verts, offsets, tags, maps, parameter, tag)
@@ -112,15 +113,16 @@ def carry(maps: torch.Tensor, parent: torch.Tensor, pattern: torch.Tensor, stage
     ``maps (R, 3, D)`` and ``ids (R,)`` are the regions'; ``parent``, ``pattern`` the pieces'
     (from :func:`cut`); ``weights (D,)`` the layer's hash weights.  See :mod:`.carry`.
     """
+    _, slopes, intercepts = stage.host_arrays
     out, piece_ids = carry_kernel(
         np.ascontiguousarray(maps.numpy()),
         parent.numpy(),
         pattern.numpy(),
-        np.ascontiguousarray(stage.slopes.numpy()),
-        np.ascontiguousarray(stage.intercepts.numpy()),
+        slopes,
+        intercepts,
         stage.has_intercepts,
         weights.numpy(),
         ids.numpy(),
-        np.int64(hashing.LAYER_MULTIPLIER),
+        MULTIPLIER,
     )
     return torch.from_numpy(out), torch.from_numpy(piece_ids)
