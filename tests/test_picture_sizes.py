@@ -124,3 +124,15 @@ def test_the_measure_plot_checks_its_size_with_the_same_check(tmp_path):
 def test_the_command_line_says_the_same_with_its_option_names(tmp_path, capsys, args, message):
     assert main(["render", "-o", str(tmp_path / "x.svg"), *args]) == 2
     assert capsys.readouterr().err.strip() == f"splinecam-widget: error: {message}"
+
+
+@pytest.mark.parametrize("bad", [2.5, 3.0, "300", None])
+def test_a_widget_height_that_is_not_a_whole_number_gets_the_one_message(bad):
+    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1)).eval()
+    w = SplineCamWidget(model, np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+    try:
+        with pytest.raises(SplineCamError, match=r"height must be between 1 and 20,000 pixels \(a whole number\)"):
+            w.height = bad
+        assert w.height == 480
+    finally:
+        w.close()

@@ -147,7 +147,7 @@ class SplineCamWidget(
     view = traitlets.List(traitlets.Float(), allow_none=True, default_value=None).tag(sync=True)
     status = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode(allow_none=True, default_value=None).tag(sync=True)
-    height = traitlets.Int(480).tag(sync=True)
+    height = traitlets.TraitType(480).tag(sync=True)  # any value reaches check_pixels, as every picture size
     checkpoint = traitlets.Int(0).tag(sync=True)
     checkpoint_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
     link_group = traitlets.Unicode("").tag(sync=True)
