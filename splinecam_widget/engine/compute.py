@@ -12,6 +12,7 @@ import torch
 
 from ..errors import SplineCamError, VerificationError
 from ..network.convert import from_torch
+from ..numbers import is_whole
 from ..partition import Partition
 from ..slice import Slice, as_float64_array
 from . import backends
@@ -90,9 +91,9 @@ def check_levels(levels, n_outputs: int) -> tuple[float, ...]:
 
 def check_budgets(max_regions, memory_budget) -> None:
     """Refuse a region or memory budget that is not a positive integer."""
-    if not (isinstance(max_regions, (int, np.integer)) and not isinstance(max_regions, bool) and max_regions >= 1):
+    if not (is_whole(max_regions) and max_regions >= 1):
         raise SplineCamError(f"max_regions must be a positive integer, got {max_regions!r}")
-    if isinstance(memory_budget, bool) or not isinstance(memory_budget, (int, np.integer)) or memory_budget < 1:
+    if not (is_whole(memory_budget) and memory_budget >= 1):
         raise SplineCamError(f"memory_budget must be a positive number of bytes (an integer), got {memory_budget!r}")
 
 

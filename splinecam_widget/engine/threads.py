@@ -16,10 +16,10 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from ..errors import SplineCamError
+from ..numbers import is_whole
 
 
 def _cpu_count() -> int:
@@ -77,7 +77,7 @@ def cpu_threads(threads: int | None):
     """Let torch use ``threads`` CPU threads inside the block (None: :func:`auto_threads`); restore after."""
     if threads is None:
         threads = auto_threads()
-    elif isinstance(threads, bool) or not (isinstance(threads, (int, np.integer)) and threads >= 1):
+    elif not (is_whole(threads) and threads >= 1):
         raise SplineCamError(f"threads must be a positive integer or None, got {threads!r}")
     before = torch.get_num_threads()
     if threads == before:

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..errors import SplineCamError
+from ..numbers import is_whole
 
 MAX_PIXELS_ACROSS = 20_000
 """The widest (or tallest) picture or widget, in pixels: browsers struggle beyond."""
@@ -39,8 +40,7 @@ def check_pixels(value, name: str = "width", smallest: int = 1, largest: int = M
     SplineCamError
         If ``value`` is not an integer in the range.
     """
-    whole = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-    if not (whole and smallest <= value <= largest):
+    if not (is_whole(value) and smallest <= value <= largest):
         raise SplineCamError(
             f"{name} must be between {smallest:,} and {largest:,} pixels (a whole number), got {value!r}"
         )

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..engine.many import partition_many
 from ..errors import SplineCamError
+from ..numbers import is_whole
 from ..slice import Slice
 from .tasks import (
     Networks,
@@ -51,8 +52,7 @@ def check_sides(value, name: str = "sides") -> int:
     SplineCamError
         If ``value`` is not an integer from 3 to :data:`MAX_SIDES`.
     """
-    whole = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-    if not (whole and 3 <= value <= MAX_SIDES):
+    if not (is_whole(value) and 3 <= value <= MAX_SIDES):
         raise SplineCamError(
             f"{name} must be a whole number of polygon vertices from 3 to {MAX_SIDES:,}, got {value!r}"
         )

@@ -21,6 +21,7 @@ import torch
 
 from ..checkpoints import Checkpoints
 from ..errors import SplineCamError
+from ..numbers import is_whole
 from ..slice import as_float64_array
 from .cluster import check_client, run_on_client, torch_threads, total_threads
 
@@ -115,7 +116,7 @@ def positive_number(value, name: str) -> float:
 
 def positive_int(value, name: str) -> int:
     """``value`` as a positive int, or a :class:`SplineCamError` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    if not (is_whole(value) and value >= 1):
         raise SplineCamError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
 
@@ -144,7 +145,7 @@ def seed_entropy(seed) -> int:
         return int(np.random.SeedSequence().entropy)
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(2**63))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not (is_whole(seed) and seed >= 0):
         raise SplineCamError(f"seed must be None, a non-negative integer or a numpy Generator, got {seed!r}")
     return int(seed)
 
