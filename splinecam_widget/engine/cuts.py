@@ -6,7 +6,8 @@ A *backend* is what :class:`~.layers.Descent` asks of the regions of a cutting l
 next cutting layer, and ``cut(regions, maps, stage, candidates, tag, budget)`` returns
 the pieces, the region each came from and their activation pattern; at the end,
 ``boundary(regions, affine, levels)`` finds the decision boundary in the final regions.
-A backend may also offer ``carry`` (see ``compiled/cutter.py``) for a layer carried whole.  This one runs on
+A backend may also offer ``carry``, which gathers, activates and hashes a chunk of pieces in
+one pass (``compiled/cutter.py``); ``None`` leaves that to the layer loop.  This one runs on
 torch tensors (padded :class:`~.polygons.Polygons`) and serves CUDA and the reference
 checks; :mod:`.compiled.cutter` is its compiled twin for the CPU.
 """
@@ -22,9 +23,8 @@ from .maxsplit import candidate_windows, split_by_maximum
 from .polygons import Polygons, concat
 from .split import candidate_lines, split_regions
 
-NAME = "torch"
 carry = None
-"""No one-pass carry of a whole layer: the layer loop gathers, activates and hashes with torch, chunk by chunk."""
+"""No one-pass carry: the layer loop gathers, activates and hashes each chunk with torch."""
 
 
 def domains(planes: list[Slice], device) -> Polygons:

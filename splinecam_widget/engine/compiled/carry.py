@@ -2,7 +2,7 @@
 
 What the layer loop does chunk by chunk with torch (``engine/layers.py``: gather each
 piece's maps from its region, apply the activation of its pattern, add the pattern's hash
-to its region's id) for a layer carried whole, with the same arithmetic: ``maps * slope``,
+to its region's id) in one pass per chunk, with the same arithmetic: ``maps * slope``,
 then ``+ intercept`` on the offset row; ``id = parent id * multiplier + sum(piece * weight)``
 in wrapping int64 (docs/design.md, fact 8).
 """

@@ -42,9 +42,6 @@ def pool() -> ThreadPoolExecutor:
     return _pool
 
 
-NAME = "compiled"
-
-
 def domains(planes, device) -> FlatPolygons:
     """The domains of ``planes`` as flat polygons whose edges are tagged -1."""
     verts = np.concatenate([np.asarray(p.domain, np.float64) for p in planes])
