@@ -86,11 +86,12 @@ def level_segments(verts, offsets, tags, affine, levels):
 
 
 @jit
-def vertex_winners(verts, start, n, maps, floor_out, candidates) -> bool:
+def vertex_winners(verts, start, n, maps, lowest, highest, candidates) -> bool:
     """Whether a region holds boundary (its vertices do not all pick one class by a clear margin).
 
     Also marks in ``candidates`` the classes that may win in the region (as
-    :func:`~splinecam_widget.engine.argmax.candidate_classes`).  ``floor_out`` is scratch of ``K``.
+    :func:`~splinecam_widget.engine.argmax.candidate_classes`): those whose largest vertex
+    value reaches the largest of the least ones.  ``lowest`` and ``highest`` are scratch of ``K``.
     """
     k = maps.shape[0]
     reach_u = 0.0
@@ -104,18 +105,14 @@ def vertex_winners(verts, start, n, maps, floor_out, candidates) -> bool:
     tolerance = ZERO_TOLERANCE * scale
     mixed = False
     first = -1
-    for c in range(k):
-        floor_out[c] = np.inf
-        candidates[c] = False  # here: largest vertex value reaches the floor (set below)
-    highest = np.empty(k)
-    for c in range(k):
-        highest[c] = -np.inf
+    lowest[:] = np.inf
+    highest[:] = -np.inf
     for j in range(n):
         u, v = verts[start + j, 0], verts[start + j, 1]
         best, second, winner = -np.inf, -np.inf, -1
         for c in range(k):
             value = u * maps[c, 0] + v * maps[c, 1] + maps[c, 2]
-            floor_out[c] = min(floor_out[c], value)
+            lowest[c] = min(lowest[c], value)
             highest[c] = max(highest[c], value)
             if value > best:
                 best, second, winner = value, best, c
@@ -127,9 +124,7 @@ def vertex_winners(verts, start, n, maps, floor_out, candidates) -> bool:
             first = winner
         elif winner != first:
             mixed = True
-    floor = -np.inf
-    for c in range(k):
-        floor = max(floor, floor_out[c])
+    floor = lowest.max()
     for c in range(k):
         candidates[c] = highest[c] >= floor - tolerance
     return mixed
@@ -154,7 +149,7 @@ def argmax_segments(verts, offsets, affine):
     """
     k = affine.shape[1]
     room = workspace(max(4096, 16 * widest(offsets)))
-    floors = np.empty(k)
+    lowest, highest = np.empty(k), np.empty(k)
     candidates = np.empty(k, np.bool_)
     segments = np.empty((64, 2, 2))
     classes = np.empty((64, 2), np.int64)
@@ -162,7 +157,7 @@ def argmax_segments(verts, offsets, affine):
     count = 0
     for r in range(offsets.shape[0] - 1):
         start, n = offsets[r], offsets[r + 1] - offsets[r]
-        if not vertex_winners(verts, start, n, affine[r], floors, candidates):
+        if not vertex_winners(verts, start, n, affine[r], lowest, highest, candidates):
             continue
         for owner in range(k):
             if not candidates[owner]:
