@@ -38,11 +38,39 @@ def as_float64_array(value, name: str) -> np.ndarray:
     return array
 
 
+def _is_real(value) -> bool:
+    """True for a Python or numpy int or float; bools, strings, arrays and tensors are not."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
 def square_domain(half_width: float, center=(0.0, 0.0)) -> np.ndarray:
-    """Return the CCW square ``center ± half_width`` as a (4, 2) polygon."""
-    if not (np.isfinite(half_width) and half_width > 0):
+    """Return the CCW square ``center ± half_width`` as a (4, 2) polygon.
+
+    Parameters
+    ----------
+    half_width : float
+        Half the side of the square: a positive finite number.
+    center : array-like, shape (2,)
+        The square's centre ``(u, v)`` in plane coordinates.
+
+    Returns
+    -------
+    numpy.ndarray, shape (4, 2)
+
+    Raises
+    ------
+    SplineCamError
+        If ``half_width`` is not a positive finite number or ``center`` not two finite numbers.
+    """
+    if not (_is_real(half_width) and np.isfinite(half_width) and half_width > 0):
         raise SplineCamError(f"half_width must be a positive finite number, got {half_width!r}")
-    cu, cv = (float(c) for c in center)
+    try:
+        centre = as_float64_array(center, "center")
+    except SplineCamError:
+        centre = None
+    if centre is None or centre.shape != (2,):
+        raise SplineCamError(f"center must be two finite numbers (u, v), got {center!r}")
+    cu, cv = (float(c) for c in centre)
     h = float(half_width)
     return np.array([[cu - h, cv - h], [cu + h, cv - h], [cu + h, cv + h], [cu - h, cv + h]])
 
@@ -211,6 +239,18 @@ def _plane_through(flat: np.ndarray, eps: float, dtype: str) -> tuple[np.ndarray
     return origin, basis, anchors_2d
 
 
+def _ends_with_size(shape: tuple[int, ...], size: int) -> bool:
+    """True when some trailing axes of ``shape`` hold exactly ``size`` values (the rest count the items)."""
+    held = 1
+    for n in reversed(shape):
+        held *= n
+        if held == size:
+            return True
+        if held > size or held == 0:
+            return False
+    return False
+
+
 class Slice:
     """A 2D plane in input space with a convex domain on it.
 
@@ -268,7 +308,8 @@ class Slice:
             A named domain around the anchors (see :func:`named_domain`), or any convex
             polygon in plane coordinates.
         margin : float
-            Relative margin around the anchors for the named domains.
+            Relative margin around the anchors for the named domains: a non-negative
+            finite number (0.25 widens them by a quarter).
 
         Returns
         -------
@@ -289,8 +330,8 @@ class Slice:
             raise SplineCamError(
                 f"anchors must have shape (3, *input_shape): three model inputs, got shape {points.shape}"
             )
-        if not (np.isfinite(margin) and margin >= 0):
-            raise SplineCamError(f"margin must be a non-negative number, got {margin!r}")
+        if not (_is_real(margin) and np.isfinite(margin) and margin >= 0):
+            raise SplineCamError(f"margin must be a non-negative finite number such as 0.25, got {margin!r}")
         flat = points.reshape(3, -1)
         if flat.shape[1] < 2:
             raise SplineCamError("anchors must live in an input space of at least 2 dimensions")
@@ -312,18 +353,60 @@ class Slice:
     def to_input(self, uv):
         """Map plane points (M, 2) to model inputs (M, *input_shape).
 
-        Returns a float64 torch tensor for tensor input, a numpy array otherwise.
+        Parameters
+        ----------
+        uv : array-like or torch.Tensor, shape (M, 2) or (2,)
+            Points ``(u, v)`` of the plane; one point may be given as ``(2,)``, and
+            any leading axes (a grid ``(H, W, 2)``) are flattened into M.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor, shape (M, *input_shape)
+            A float64 torch tensor for tensor input, a numpy array otherwise.
+
+        Raises
+        ------
+        SplineCamError
+            If ``uv`` is not numeric and finite, or its last axis does not hold 2 coordinates.
         """
         as_tensor = isinstance(uv, torch.Tensor)
-        points = as_float64_array(uv, "uv").reshape(-1, 2)
-        x = (self.origin + points @ self.basis.T).reshape(-1, *self.input_shape)
+        points = as_float64_array(uv, "uv")
+        if points.ndim == 0 or points.shape[-1] != 2:
+            raise SplineCamError(
+                f"uv must be plane points of shape (M, 2), or (2,) for one point, got shape {points.shape}"
+            )
+        x = (self.origin + points.reshape(-1, 2) @ self.basis.T).reshape(-1, *self.input_shape)
         return torch.from_numpy(x) if as_tensor else x
 
     def to_plane(self, x):
-        """Project model inputs (M, *input_shape) orthogonally onto the plane: (M, 2)."""
+        """Project model inputs orthogonally onto the plane.
+
+        Parameters
+        ----------
+        x : array-like or torch.Tensor, shape (M, *input_shape) or (M, D)
+            Model inputs, whole or flattened to ``D = prod(input_shape)`` values; one
+            input may be given without the M axis.
+
+        Returns
+        -------
+        numpy.ndarray or torch.Tensor, shape (M, 2)
+            A float64 torch tensor for tensor input, a numpy array otherwise.
+
+        Raises
+        ------
+        SplineCamError
+            If ``x`` is not numeric and finite, or its trailing axes do not hold one input
+            of D values.
+        """
         as_tensor = isinstance(x, torch.Tensor)
-        points = as_float64_array(x, "x").reshape(-1, self.dim)
-        uv = (points - self.origin) @ self.basis
+        points = as_float64_array(x, "x")
+        if not _ends_with_size(points.shape, self.dim):
+            whole = "" if len(self.input_shape) == 1 else f"(M, {', '.join(map(str, self.input_shape))}) or flattened "
+            raise SplineCamError(
+                f"x must be model inputs of shape {whole}(M, {self.dim}), or one input without the M axis, "
+                f"got shape {points.shape}: its trailing axes do not hold {self.dim} values"
+            )
+        uv = (points.reshape(-1, self.dim) - self.origin) @ self.basis
         return torch.from_numpy(uv) if as_tensor else uv
 
     def __repr__(self) -> str:
