@@ -83,3 +83,13 @@ def test_the_accepted_shapes_still_map_points_and_inputs():
     for shape in [(7, 1, 4, 4), (7, 4, 4), (7, 16), (0, 16)]:
         assert plane.to_plane(np.zeros(shape)).shape == (shape[0], 2)
     assert plane.to_plane(np.zeros((1, 4, 4))).shape == plane.to_plane(np.zeros(16)).shape == (1, 2)
+
+
+# --- the widget's colour mode -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [5, None, 1.5, "rainbow"])
+def test_a_colour_mode_that_is_none_of_the_modes_is_refused_in_our_words_and_rolled_back(w, mode):
+    with pytest.raises(SplineCamError, match=r"color_by=.* is not a colour mode; use one of 'slope', 'class'"):
+        w.color_by = mode
+    assert w.color_by == "class"

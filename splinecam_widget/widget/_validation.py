@@ -67,6 +67,17 @@ class Flag(traitlets.Bool):
         return bool(value)
 
 
+class ColorMode(traitlets.Unicode):
+    """The ``color_by`` trait: a colour mode's name; anything else (5, None, "rainbow") is refused by check_mode.
+
+    A Unicode trait's own check would answer first, in traitlets' words, for a value that is no string.
+    """
+
+    def validate(self, obj, value):
+        """``value`` if it names a colour mode, else raise."""
+        return check_mode(value)
+
+
 class VisibleParts(traitlets.Any):
     """The ``visible`` trait: names of :data:`VISIBLE_PARTS`, in their canonical order (:func:`check_visible`)."""
 
@@ -119,10 +130,6 @@ class TraitValidation(traitlets.HasTraits):
         if bounds.shape != (2,) or not np.all(np.isfinite(bounds)) or bounds[0] >= bounds[1]:
             raise SplineCamError(f"color_range must be None or (low, high) with finite low < high, got {value!r}")
         return float(bounds[0]), float(bounds[1])
-
-    @traitlets.validate("color_by")
-    def _valid_color_by(self, proposal):
-        return check_mode(proposal["value"])
 
     @traitlets.validate("domain")
     def _valid_domain(self, proposal):

@@ -32,7 +32,7 @@ from ._overlay import DataOverlay
 from ._publishing import Shown, WorkerOwner
 from ._registry import WeaklyHeld
 from ._requests import FrontEndRequests
-from ._validation import VISIBLE_PARTS, Flag, TraitValidation, VisibleParts
+from ._validation import VISIBLE_PARTS, ColorMode, Flag, TraitValidation, VisibleParts
 from ._worker import PartitionWorker
 
 BUNDLE = Path(__file__).resolve().parents[1] / "static" / "widget.js"
@@ -151,7 +151,7 @@ class SplineCamWidget(
     checkpoint = traitlets.Int(0).tag(sync=True)
     checkpoint_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
     link_group = traitlets.Unicode("").tag(sync=True)
-    color_by = traitlets.Unicode("slope").tag(sync=True)
+    color_by = ColorMode("slope").tag(sync=True)
     visible = VisibleParts(list(VISIBLE_PARTS)).tag(sync=True)
     toolbar = Flag(True).tag(sync=True)
     legend = Flag(True).tag(sync=True)
