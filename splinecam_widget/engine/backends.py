@@ -10,10 +10,14 @@ The kernels are compiled once per machine (tens of seconds on a small one) and l
 from numba's disk cache by later processes (under a second).  So that no call waits for
 that, ``backend="auto"`` starts it in a background thread on first use and runs torch
 until the kernels are ready: a notebook's first picture comes at once, and is the same.
+Where the kernels cannot be made ready, ``"auto"`` says why once and stays on torch in this
+process (nothing is remembered: a new process tries again), and ``"compiled"`` raises a
+:class:`~..errors.SplineCamError` saying how to recover.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 
@@ -27,6 +31,22 @@ _lock = threading.Lock()
 _failure: list[BaseException] = []  # why the kernels could not be made ready, if they could not
 
 
+def _unavailable(exc: BaseException) -> str:
+    """Why the kernels could not be made ready, and what to do about it (for the messages)."""
+    what = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ImportError):
+        return (
+            f"numba could not be imported ({what}); install a numba release that supports this "
+            "Python and NumPy (pip install --upgrade numba)"
+        )
+    jit = sys.modules.get(f"{__package__}.compiled.jit")  # the cache folders, if numba got that far
+    folders = ", ".join(sorted(jit.folders)) if jit is not None and jit.folders else "numba's cache folder"
+    return (
+        f"compiling or loading them failed ({what}); delete their numba cache ({folders}) or set "
+        "NUMBA_CACHE_DIR to an empty writable folder, and report the error if it happens again"
+    )
+
+
 def _warm() -> None:
     try:
         from .compiled.warm import warm  # imports numba: in the background thread too
@@ -35,8 +55,9 @@ def _warm() -> None:
     except Exception as exc:  # noqa: BLE001 - reported once; "auto" keeps using torch
         _failure.append(exc)
         warnings.warn(
-            f"splinecam-widget's compiled kernels are unavailable ({type(exc).__name__}: {exc}); "
-            "partitions run on the torch backend, which gives the same results more slowly",
+            f"splinecam-widget's compiled kernels are unavailable: {_unavailable(exc)}. Partitions "
+            "run on the torch backend, which gives the same results more slowly; a new Python "
+            "process tries the kernels again",
             RuntimeWarning,
             stacklevel=1,
         )
@@ -57,6 +78,12 @@ def warm_up(wait: bool = True) -> bool:
     -------
     bool
         Whether the kernels are ready.
+
+    Raises
+    ------
+    SplineCamError
+        With ``wait``, when they cannot be made ready: what went wrong and how to recover.
+        Problems with numba's disk cache are not failures (see :mod:`.compiled.jit`).
     """
     global _warming
     if _ready.is_set():
@@ -68,7 +95,10 @@ def warm_up(wait: bool = True) -> bool:
     if wait:
         _warming.join()
         if _failure:
-            raise SplineCamError(f"the compiled kernels are unavailable: {_failure[0]}") from _failure[0]
+            raise SplineCamError(
+                f"the compiled kernels are unavailable: {_unavailable(_failure[0])}; then restart "
+                "Python. backend='torch' gives the same partitions meanwhile"
+            ) from _failure[0]
     return _ready.is_set()
 
 
@@ -80,8 +110,8 @@ def pick(name, device: torch.device):
     """The backend module for ``name`` (one of :data:`BACKENDS`) on ``device``.
 
     ``"auto"`` is the compiled backend on the CPU once its kernels are ready (see
-    :func:`warm_up`, started here without waiting) and torch otherwise; ``"compiled"`` on
-    a CUDA device is refused (the kernels read host memory).
+    :func:`warm_up`, started here without waiting) and torch otherwise; ``"compiled"``
+    waits for them, and is refused on a CUDA device (the kernels read host memory).
     """
     if name not in BACKENDS:
         raise SplineCamError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {name!r}")
@@ -93,6 +123,7 @@ def pick(name, device: torch.device):
         return cuts
     if device.type != "cpu":
         raise SplineCamError(f"backend='compiled' runs on the CPU; use backend='torch' on {device}")
-    from .compiled import cutter  # numba is imported (and the kernels loaded) on first use only
+    warm_up()  # every kernel compiled or loaded here, so that a failure is a SplineCamError, not a kernel's
+    from .compiled import cutter
 
     return cutter
