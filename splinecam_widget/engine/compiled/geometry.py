@@ -13,12 +13,10 @@ row and a vertex count, counter-clockwise, not closed.  Every function here is a
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from ..polygons import ZERO_TOLERANCE
-
-jit = numba.njit(cache=True, nogil=True)
+from .jit import jit  # numba.njit(cache=True, nogil=True), whose disk cache never stops a kernel
 
 
 @jit
