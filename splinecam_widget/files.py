@@ -21,6 +21,7 @@ import contextlib
 import functools
 import os
 import pickle
+import pickletools
 import secrets
 import shutil
 import zipfile
@@ -99,17 +100,91 @@ def is_torchscript(path) -> bool:
         return False
 
 
-def _refusal(path: Path, what: str) -> SplineCamError:
+LEGACY = "torch.save's legacy format (a pickle, not a zip archive)"
+"""How messages name what torch.save wrote before torch 1.6 (and with ``_use_new_zipfile_serialization=False``)."""
+
+LEGACY_PICKLES = 5
+"""Pickles at the start of a legacy torch.save file: magic number, protocol, system info, the object, storage keys."""
+
+_STRING_PUSHES = {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8"}
+_PY2_MODULES = {"__builtin__": "builtins", "copy_reg": "copyreg"}  # how protocol 2 spells them
+
+
+def _legacy_globals(path: Path) -> list[tuple[str, int]]:
+    """``(module.name, byte offset)`` of each global the pickles of a legacy torch.save file name, unread.
+
+    The opcodes are only listed (:mod:`pickletools`), never run.  ``STACK_GLOBAL`` takes its
+    names from the strings pushed or fetched from the memo just before it.
+    """
+    found = []
+    with open(path, "rb") as f:
+        for _ in range(LEGACY_PICKLES):
+            memo: dict = {}
+            recent: list = []  # the value each opcode pushed: a string, or None for anything else
+            try:
+                for op, arg, position in pickletools.genops(f):
+                    pushed = None
+                    if op.name == "GLOBAL":
+                        module, _, name = arg.partition(" ")
+                        found.append((f"{_PY2_MODULES.get(module, module)}.{name}", position))
+                    elif op.name == "STACK_GLOBAL" and len(recent) >= 2 and None not in recent[-2:]:
+                        found.append((f"{recent[-2]}.{recent[-1]}", position))
+                    elif op.name in _STRING_PUSHES:
+                        pushed = arg if isinstance(arg, str) else arg.decode("latin-1")
+                    elif op.name in ("GET", "BINGET", "LONG_BINGET"):
+                        pushed = memo.get(arg)
+                    elif op.name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
+                        memo[len(memo) if arg is None else arg] = recent[-1] if recent else None
+                        continue  # stores the top of the stack, pushes nothing
+                    recent.append(pushed)
+            except (ValueError, EOFError, UnicodeDecodeError):  # the raw storage bytes after the pickles
+                break
+    return found
+
+
+def _unsafe_globals(path: Path) -> tuple[list[str], str]:
+    """The functions and classes outside the allowlist that ``path`` names, and where (for messages only).
+
+    A zip archive is listed by torch; a file in the legacy format by :func:`_legacy_globals`.
+    """
+    allowed = {f"{c.__module__}.{c.__qualname__}" for c in safe_classes()}
     try:
         asked = torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
-    except Exception:  # noqa: BLE001 - only for the message; an unreadable file is named below
-        asked = []
-    allowed = {f"{c.__module__}.{c.__qualname__}" for c in safe_classes()}
-    asked = [name for name in asked if name not in allowed]
-    named = f"it asks to call or build {', '.join(asked[:4])}{', ...' if len(asked) > 4 else ''}, " if asked else ""
+        return [name for name in asked if name not in allowed], "it"
+    except ValueError:  # not a zip archive: the legacy format, listed below
+        pass
+    except Exception:  # noqa: BLE001 - a damaged archive: nothing to name
+        return [], "it"
+    try:  # torch's own allowlist (tensors, storages, OrderedDict)
+        allowed |= set(torch._weights_only_unpickler._get_allowed_globals())
+    except AttributeError:
+        pass
+    try:
+        found = [(name, at) for name, at in _legacy_globals(path) if name not in allowed]
+    except OSError:
+        found = []
+    where = f"it is in {LEGACY}, and its pickle" + (f" (from byte {found[0][1]})" if found else "")
+    return list(dict.fromkeys(name for name, _ in found)), where
+
+
+def _refusal(path: Path, what: str, asked: list[str], where: str) -> SplineCamError:
+    """The refusal of a file that names functions or classes outside the allowlist (``asked``, found ``where``)."""
+    if asked:
+        listed = ", ".join(asked[:4]) + (", ..." if len(asked) > 4 else "")
+        verb = "is not a torch.nn layer" if len(asked) == 1 else "are not torch.nn layers"
+        named = f"{where} asks to call or build {listed}, which {verb}"
+    else:
+        named = f"{where} names a function or class that is not a torch.nn layer"
     return SplineCamError(
-        f"{what} {str(path)!r}: refused: {named}which is not a torch.nn layer; reading it would run code the "
-        f"file chooses; {TRUST_HINT}"
+        f"{what} {str(path)!r}: refused: {named}; reading it would run code the file chooses; {TRUST_HINT}"
+    )
+
+
+def _legacy_module(path: Path, what: str) -> SplineCamError:
+    """The refusal of a whole module saved in the legacy format: it can only be read with trust."""
+    return SplineCamError(
+        f"{what} {str(path)!r}: refused: a whole module saved in {LEGACY} is read by unpickling its classes, "
+        f"which may run code; {TRUST_HINT}; its state dict, or a module saved by torch 1.6 or newer, needs none"
     )
 
 
@@ -149,8 +224,12 @@ def load_torch_file(path, what: str = "file", trust: bool = False, expected: str
         with torch.serialization.safe_globals(list(safe_classes())):
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        if not trust and "GLOBAL" in str(exc):  # the file names a function or class outside the allowlist
-            raise _refusal(path, what) from None
+        if not trust:
+            asked, where = _unsafe_globals(path)
+            if asked or "GLOBAL" in str(exc):  # the file names a function or class outside the allowlist
+                raise _refusal(path, what, asked, where) from None
+            if "persistent_load" in str(exc) and not _starts_with(path, b"PK"):
+                raise _legacy_module(path, what) from None  # a module, as the legacy format keeps it
         raise _unreadable(path, what, expected) from None
     except Exception:  # noqa: BLE001 - torch.load raises many kinds for a file it cannot read
         raise _unreadable(path, what, expected) from None

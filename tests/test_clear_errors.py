@@ -7,13 +7,17 @@ text, a bare OSError, or a message that named nothing.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from engine_checks import mlp
+from torch import nn
 
 from splinecam_widget import Slice, SplineCamError, partition, square_domain
+from splinecam_widget.checkpoints import Checkpoints
+from splinecam_widget.files import load_checkpoint_file, load_model_file
 from splinecam_widget.widget import SplineCamWidget
 
 ANCHORS = np.array([[-1.0, -1.0], [1.0, -1.0], [0.0, 1.0]])
@@ -93,3 +97,55 @@ def test_a_colour_mode_that_is_none_of_the_modes_is_refused_in_our_words_and_rol
     with pytest.raises(SplineCamError, match=r"color_by=.* is not a colour mode; use one of 'slope', 'class'"):
         w.color_by = mode
     assert w.color_by == "class"
+
+
+# --- files torch.save wrote in its legacy format ---------------------------------------------
+
+
+class Payload:
+    """A pickle that writes a marker file when unpickled: what a crafted model file does."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.marker),))
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol 4")
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_a_crafted_legacy_format_file_is_refused_naming_what_it_asks_for_and_where(tmp_path, protocol):
+    path = tmp_path / "evil.pt"
+    crafted = {"weight": torch.zeros(2), "payload": Payload(tmp_path / "pwned")}
+    torch.save(crafted, path, _use_new_zipfile_serialization=False, pickle_protocol=protocol)
+    with pytest.raises(SplineCamError) as info:
+        load_model_file(path)
+    message = str(info.value)
+    assert f"--model {str(path)!r}: refused: it is in torch.save's legacy format (a pickle" in message
+    assert "its pickle (from byte " in message and "asks to call or build " in message and "pathlib." in message
+    assert "torch._utils" not in message, "what torch allows is not named"
+    assert "trust=True" in message
+    assert not (tmp_path / "pwned").exists(), "the payload must not run"
+
+
+def test_a_crafted_legacy_checkpoint_is_refused_naming_it(tmp_path):
+    torch.save(Payload(tmp_path / "pwned"), tmp_path / "step.pt", _use_new_zipfile_serialization=False)
+    with pytest.raises(SplineCamError, match=r"checkpoint 0 .*step\.pt': refused: .*legacy.*pathlib\.Path"):
+        Checkpoints([tmp_path / "step.pt"], mlp((2, 4, 2)))
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_legacy_format_module_needs_trust_and_says_so(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 2)).eval()
+    torch.save(model, tmp_path / "old.pt", _use_new_zipfile_serialization=False)
+    with pytest.raises(SplineCamError, match=r"refused: a whole module saved in torch.save's legacy format .*trust"):
+        load_model_file(tmp_path / "old.pt")
+    x = torch.randn(4, 2)
+    torch.testing.assert_close(load_model_file(tmp_path / "old.pt", trust=True)(x), model(x))
+
+
+def test_a_legacy_format_state_dict_loads_without_trust(tmp_path):
+    state = mlp((2, 4, 2), seed=1).state_dict()
+    torch.save(state, tmp_path / "old.pt", _use_new_zipfile_serialization=False)
+    loaded = load_checkpoint_file(tmp_path / "old.pt", "checkpoint 0")
+    assert set(loaded) == set(state)
