@@ -45,5 +45,23 @@ class RegionBudgetExceeded(SplineCamError):
         return type(self), (self.limit, self.layer, self.n_regions)
 
 
+class FileWriteError(SplineCamError, OSError):
+    """A file could not be written: the message names the file, why, and what would help.
+
+    Also an ``OSError`` (with ``errno``, ``strerror`` and ``filename``, the path as the
+    caller gave it), so code catching ``OSError`` still catches it.
+    """
+
+    def __init__(self, message: str, filename: str, errno: int | None = None, strerror: str | None = None):
+        super().__init__(message)
+        self.errno, self.strerror, self.filename = errno, strerror, filename
+
+    def __str__(self) -> str:  # OSError's own would print "[Errno n] strerror: filename"
+        return self.args[0]
+
+    def __reduce__(self):
+        return type(self), (self.args[0], self.filename, self.errno, self.strerror)
+
+
 class VerificationError(SplineCamError):
     """``verify=True`` found a region whose affine map disagrees with the model."""

@@ -18,6 +18,7 @@ complete, so a failed export never empties or truncates the user's file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import pickle
@@ -32,7 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import SplineCamError
+from .errors import FileWriteError, SplineCamError
 from .network.piecewise import PiecewiseLinear
 
 TRUST_HINT = "if you trust this file, load it with trust=True (command line: --trust-model-file)"
@@ -310,6 +311,13 @@ def load_array(path, what: str = "file") -> np.ndarray:
         raise refused(f"damaged: {first_line(exc)}") from None
 
 
+def file_path(path, what: str = "path") -> str:
+    """``path`` (a str or os.PathLike, bytes decoded) as a str, or a SplineCamError naming what was passed."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise SplineCamError(f"{what} must be a file path (a str or pathlib.Path), got {type(path).__name__} {path!r}")
+    return os.fsdecode(path)
+
+
 @contextlib.contextmanager
 def atomic_path(path) -> Iterator[Path]:
     """A temporary file beside ``path`` that replaces ``path`` only if the block succeeds.
@@ -334,14 +342,16 @@ def atomic_path(path) -> Iterator[Path]:
     Raises
     ------
     SplineCamError
-        If ``path`` is a folder.
-    OSError
-        If the file cannot be written (no such folder, no permission, a full disk); it
-        names ``path``, not the temporary file.
+        If ``path`` is not a path or is a folder.
+    FileWriteError
+        If the file cannot be written (no such folder, no permission, a full disk): a
+        SplineCamError and an OSError whose message and ``filename`` name ``path``, not
+        the temporary file.
     """
-    target = Path(os.path.realpath(os.fspath(path)))
+    path = file_path(path)
+    target = Path(os.path.realpath(path))
     if target.is_dir():
-        raise SplineCamError(f"{os.fspath(path)!r} is a folder: give a file name to write")
+        raise SplineCamError(f"{path!r} is a folder: give the path of a file to write, such as {str(target / 'out')!r}")
     while True:  # O_EXCL: never reuse a file someone else made; mode 0o666 lets the umask decide
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial{target.suffix}")
         try:
@@ -350,7 +360,7 @@ def atomic_path(path) -> Iterator[Path]:
         except FileExistsError:
             continue
         except OSError as exc:  # no such folder, no permission: name the user's file, not ours
-            raise _about(exc, path) from None
+            raise write_error(exc, path, target.parent) from None
     try:
         yield temporary
         if target.exists():
@@ -359,16 +369,38 @@ def atomic_path(path) -> Iterator[Path]:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        if isinstance(exc, OSError) and exc.filename is not None and os.fspath(exc.filename) == str(temporary):
-            raise _about(exc, path) from None
+        if _while_writing(exc, temporary, target):
+            raise write_error(exc, path, target.parent) from None
         raise
 
 
-def _about(exc: OSError, path) -> OSError:
-    """The same error about ``path`` (the user's file) instead of the temporary file beside it."""
-    if exc.errno is None:
-        return exc
-    return type(exc)(exc.errno, exc.strerror, os.fspath(path))
+def _while_writing(exc: BaseException, temporary: Path, target: Path) -> bool:
+    """True for the system's OSError about the file being written, or about no file (a full disk)."""
+    if not isinstance(exc, OSError) or isinstance(exc, SplineCamError) or exc.errno is None:
+        return False  # errno None: a writer's own complaint (PIL's "cannot write mode ..."), passed on as it is
+    name = None if exc.filename is None else os.fsdecode(exc.filename)
+    return name in (None, os.fspath(temporary), os.fspath(target))  # not a file the writer happened to read
+
+
+_WHY = {
+    errno.ENOENT: ("the folder {folder!r} does not exist", "give a path in an existing folder"),
+    errno.ENOTDIR: ("a part of the path {folder!r} is a file, not a folder", "give a path in an existing folder"),
+    errno.EACCES: ("no permission to write in the folder {folder!r}", "choose a folder you can write to"),
+    errno.EPERM: ("no permission to write in the folder {folder!r}", "choose a folder you can write to"),
+    errno.EROFS: ("the folder {folder!r} is on a read-only file system", "choose a folder you can write to"),
+    errno.ENOSPC: ("no space left on the device", "free some space or write elsewhere"),
+    errno.EDQUOT: ("the disk quota is exceeded", "free some space or write elsewhere"),
+    errno.ENAMETOOLONG: ("the file name is too long", "give a shorter name"),
+}
+
+
+def write_error(exc: OSError, path, folder) -> FileWriteError:
+    """``exc``, an OSError met while writing ``path`` (in ``folder``), as one clear error naming ``path``."""
+    path = os.fspath(path)
+    why, advice = _WHY.get(exc.errno, (exc.strerror or first_line(exc), "check the path and try again"))
+    return FileWriteError(
+        f"cannot write {path!r}: {why.format(folder=os.fspath(folder))}; {advice}", path, exc.errno, exc.strerror
+    )
 
 
 def write_bytes(path, data: bytes) -> Path:

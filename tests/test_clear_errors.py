@@ -6,6 +6,8 @@ text, a bare OSError, or a message that named nothing.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from torch import nn
 
 from splinecam_widget import Slice, SplineCamError, partition, square_domain
 from splinecam_widget.checkpoints import Checkpoints
+from splinecam_widget.export import save_bokeh_html, save_geojson, save_svg
+from splinecam_widget.export.png import save_png
 from splinecam_widget.files import load_checkpoint_file, load_model_file
 from splinecam_widget.widget import SplineCamWidget
 
@@ -149,3 +153,103 @@ def test_a_legacy_format_state_dict_loads_without_trust(tmp_path):
     torch.save(state, tmp_path / "old.pt", _use_new_zipfile_serialization=False)
     loaded = load_checkpoint_file(tmp_path / "old.pt", "checkpoint 0")
     assert set(loaded) == set(state)
+
+
+# --- files we write -------------------------------------------------------------------------
+
+WRITERS = {
+    "png": ("a.png", lambda p, path: save_png(p, path, width=40)),
+    "svg": ("a.svg", save_svg),
+    "npz": ("a.npz", lambda p, path: p.to_npz(path)),
+    "geojson": ("a.geojson", save_geojson),
+    "bokeh page": ("a.html", save_bokeh_html),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_writing_into_a_missing_folder_names_the_file_and_the_folder(p, tmp_path, name):
+    file_name, write = WRITERS[name]
+    target = tmp_path / "no" / "such" / file_name
+    with pytest.raises(SplineCamError) as info:
+        write(p, target)
+    assert str(info.value) == (
+        f"cannot write {str(target)!r}: the folder {str(target.parent)!r} does not exist; "
+        "give a path in an existing folder"
+    )
+    assert isinstance(info.value, OSError) and info.value.filename == str(target)
+
+
+@pytest.fixture
+def read_only(tmp_path, monkeypatch):
+    """A folder whose files cannot be created, as a read-only folder refuses them (tests may run as root)."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    real_open = os.open
+
+    def refusing(path, *args, **kwargs):
+        if os.path.dirname(os.fspath(path)) == str(folder):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing)
+    return folder
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_writing_into_a_read_only_folder_names_the_file_and_the_folder(p, read_only, name):
+    file_name, write = WRITERS[name]
+    target = read_only / file_name
+    with pytest.raises(SplineCamError, match=r"cannot write .*: no permission to write in the folder .*locked") as info:
+        write(p, target)
+    assert str(target) in str(info.value) and os.listdir(read_only) == []
+
+
+def test_the_widget_names_the_file_it_cannot_write(w, tmp_path, read_only):
+    for save, file_name in [(w.save_png, "a.png"), (w.save_svg, "a.svg")]:
+        missing = tmp_path / "gone" / file_name
+        with pytest.raises(SplineCamError, match=rf"cannot write {str(missing)!r}: the folder .* does not exist"):
+            save(missing)
+        with pytest.raises(SplineCamError, match=rf"cannot write {str(read_only / file_name)!r}: no permission"):
+            save(read_only / file_name)
+
+
+def test_a_full_disk_names_the_file(w, tmp_path, monkeypatch):
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    target = tmp_path / "a.png"
+    with pytest.raises(SplineCamError) as info:
+        w.save_png(target, width=40)
+    expected = f"cannot write {str(target)!r}: no space left on the device; free some space or write elsewhere"
+    assert str(info.value) == expected
+    assert isinstance(info.value, OSError) and info.value.errno == errno.ENOSPC
+    assert info.value.filename == str(target) and os.listdir(tmp_path) == []
+
+
+def test_a_writers_own_complaint_is_passed_on_as_it_is(p, tmp_path, monkeypatch):
+    def picky(*args, **kwargs):
+        raise OSError("cannot write mode P as JPEG")  # what PIL says: no errno, nothing about the disk
+
+    monkeypatch.setattr("splinecam_widget.export.png.encode_png", picky)
+    with pytest.raises(OSError, match="cannot write mode P as JPEG") as info:
+        save_png(p, tmp_path / "a.png", width=40)
+    assert not isinstance(info.value, SplineCamError)
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_a_path_that_is_no_path_is_named(p, name):
+    _, write = WRITERS[name]
+    with pytest.raises(SplineCamError, match=r"path must be a file path \(a str or pathlib.Path\), got int 5"):
+        write(p, 5)
+
+
+def test_an_npz_archive_is_never_written_beside_a_folder_given_as_its_path(p, tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for given in (folder, f"{folder}{os.sep}"):
+        with pytest.raises(SplineCamError, match=r"is a folder: give the path of a file to write, such as .*\.npz"):
+            p.to_npz(given)
+    assert sorted(os.listdir(tmp_path)) == ["out"] and os.listdir(folder) == []
+    p.to_npz(folder / "partition")
+    assert os.listdir(folder) == ["partition.npz"]

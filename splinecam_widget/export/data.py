@@ -7,13 +7,15 @@ import os
 
 import numpy as np
 
-from ..files import atomic_path, write_text
+from ..errors import SplineCamError
+from ..files import atomic_path, file_path, write_text
 
 
 def partition_to_npz(partition, path) -> None:
     """Write every array of ``partition`` (and its slice) to a compressed ``.npz`` archive, atomically.
 
-    ``.npz`` is appended to ``path`` when it has another suffix, as numpy does.
+    ``.npz`` is appended to ``path`` when it has another suffix, as numpy does; a folder
+    is refused (numpy would write ``folder.npz`` beside it).
 
     Keys: ``vertices, offsets, areas, affine, pattern_ids, edge_layer, boundary,
     boundary_classes, boundary_levels, boundary_regions, levels, layer_names,
@@ -41,7 +43,12 @@ def partition_to_npz(partition, path) -> None:
     )
     if partition.affine is not None:
         arrays["affine"] = partition.affine
-    path = os.fspath(path)
+    path = file_path(path)
+    if os.path.isdir(path) or path.endswith((os.sep, "/")):  # numpy would write "folder.npz" beside it
+        raise SplineCamError(
+            f"{path!r} is a folder: give the path of a file to write, such as "
+            f"{os.path.join(path, 'partition.npz')!r} (.npz is appended to a name without it)"
+        )
     if not path.endswith(".npz"):  # as numpy names it
         path += ".npz"
     with atomic_path(path) as temporary:
