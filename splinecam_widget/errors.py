@@ -23,12 +23,17 @@ class UnsupportedModelError(SplineCamError):
 class RegionBudgetExceeded(SplineCamError):
     """The partition would have more regions than ``max_regions``.
 
+    The engine stops as soon as it knows the budget is exceeded, so the partition's true
+    number of regions is never counted; ``n_regions`` is how many it had already found.
+
     Attributes
     ----------
     limit : int
         The budget that was exceeded.
     layer : int
-        Index of the activation layer being processed when the budget ran out.
+        Index of the activation layer being processed when the budget ran out (0-based).
+    n_regions : int
+        A lower bound on the number of regions (of the slice that went over), more than ``limit``.
     """
 
     def __init__(self, limit: int, layer: int, n_regions: int):
@@ -36,9 +41,9 @@ class RegionBudgetExceeded(SplineCamError):
         self.layer = layer
         self.n_regions = n_regions
         super().__init__(
-            f"the partition has more than max_regions={limit:,} regions "
-            f"({n_regions:,} while splitting activation layer {layer}); shrink the "
-            "domain (zoom in) or pass a larger max_regions"
+            f"the partition has more than max_regions={limit:,} regions: it had at least {n_regions:,} "
+            f"when the engine stopped, at activation layer {layer} (0-based); shrink the domain (zoom in) "
+            "or pass a larger max_regions"
         )
 
     def __reduce__(self):  # picklable with its attributes: errors travel back from Dask workers

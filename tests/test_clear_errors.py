@@ -17,7 +17,7 @@ import torch
 from engine_checks import mlp
 from torch import nn
 
-from splinecam_widget import Slice, SplineCamError, partition, square_domain
+from splinecam_widget import RegionBudgetExceeded, Slice, SplineCamError, partition, square_domain
 from splinecam_widget.checkpoints import Checkpoints
 from splinecam_widget.export import save_bokeh_html, save_geojson, save_svg
 from splinecam_widget.export.png import save_png
@@ -101,6 +101,26 @@ def test_a_colour_mode_that_is_none_of_the_modes_is_refused_in_our_words_and_rol
     with pytest.raises(SplineCamError, match=r"color_by=.* is not a colour mode; use one of 'slope', 'class'"):
         w.color_by = mode
     assert w.color_by == "class"
+
+
+# --- the region budget ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["compiled", "torch"])
+@pytest.mark.parametrize("share", [0.05, 0.5, 0.999])
+def test_the_region_budget_error_reports_a_true_lower_bound_on_the_regions(backend, share):
+    model = mlp([2, 32, 32, 1], "relu", seed=6)
+    plane = Slice(np.zeros(2), np.eye(2), square_domain(2.0))
+    total = partition(model, plane, backend="torch").n_regions
+    limit = int(total * share)
+    with pytest.raises(RegionBudgetExceeded) as info:
+        partition(model, plane, max_regions=limit, backend=backend)
+    found = info.value.n_regions
+    assert limit < found <= total, "a count the partition really reached, past the budget"
+    assert str(info.value).startswith(
+        f"the partition has more than max_regions={limit:,} regions: it had at least {found:,} when the engine "
+        f"stopped, at activation layer {info.value.layer} (0-based)"
+    )
 
 
 # --- files torch.save wrote in its legacy format ---------------------------------------------

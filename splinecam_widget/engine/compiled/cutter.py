@@ -80,7 +80,9 @@ def cut(regions: FlatPolygons, maps: torch.Tensor, stage, candidates, tag: int, 
         parts = [future.result() for future in futures]
     base += sum(part[5] for part in parts)  # the budget's counts (shared memory)
     if any(part[6] != OK for part in parts) or base.max(initial=0) > budget.limit:
-        raise RegionBudgetExceeded(budget.limit, tag, int(base.max()))
+        # A kernel that went over stops before counting the pieces of the region it was cutting: that slice
+        # had more than limit pieces then, whatever the counts of the finished regions say.
+        raise RegionBudgetExceeded(budget.limit, tag, max(int(base.max()), budget.limit + 1))
     if len(parts) == 1:
         out_verts, out_tags, counts, parent, pattern = parts[0][:5]
     else:
