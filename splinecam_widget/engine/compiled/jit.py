@@ -19,6 +19,7 @@ soon as the cause is gone.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import os
 import re
@@ -56,8 +57,35 @@ def _described(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _sources_digest() -> str:
+    """A digest of every kernel module's source.
+
+    numba stamps a cached kernel with its own file's time and size only, but kernels call
+    (and inline) kernels of other modules here: after an edit of ``geometry.py``, the
+    kernels of ``lines.py`` would load from the cache with the old ``line_values`` inside.
+    Stamping every kernel with all the modules' sources makes any edit recompile them all.
+    """
+    folder = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha256()
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".py")):
+        with open(os.path.join(folder, name), "rb") as source:
+            digest.update(name.encode() + b"\0" + source.read())
+    return digest.hexdigest()
+
+
+_DIGEST = _sources_digest()
+
+
 class _KernelCache(caching.FunctionCache):
-    """numba's disk cache of one kernel, which gives up on the disk rather than on the kernel."""
+    """numba's disk cache of one kernel, which gives up on the disk rather than on the kernel.
+
+    Its entries are stamped with the digest of every kernel module (:func:`_sources_digest`)
+    beside numba's own stamp, so a cache may only trade speed, never correctness.
+    """
+
+    def __init__(self, function):
+        super().__init__(function)
+        self._cache_file._source_stamp = (self._cache_file._source_stamp, _DIGEST)
 
     def load_overload(self, sig, target_context):
         try:
