@@ -8,6 +8,7 @@ import numpy as np
 import shapely
 
 from .errors import SplineCamError
+from .frame import Frame
 from .slice import Slice
 
 
@@ -21,11 +22,23 @@ class Partition:
     vertices : ndarray (N, 2) float64
         Polygon vertices in plane coordinates; region ``r`` owns
         ``vertices[offsets[r]:offsets[r+1]]``, counter-clockwise, not closed.
+    local_vertices : ndarray (N, 2) float64
+        The same vertices in the local coordinates of ``frame``, as the engine computed
+        them: exact to float64 relative to the window, however deep the zoom and far
+        the window from the plane's origin (``vertices`` are rounded to the precision
+        of plane coordinates there).  Areas and centroids are computed from them.
     offsets : ndarray (R + 1,) int64
     areas : ndarray (R,) float64
     affine : ndarray (R, K, 3) float64 or None
         Output ``k`` on region ``r`` is ``affine[r,k,0]*u + affine[r,k,1]*v + affine[r,k,2]``.
         ``None`` for a partial partition (streamed while the engine still runs).
+    frame : Frame
+        The local coordinates the engine computed in, ``frame.to_local(uv)``: the window's
+        centre and a power-of-two scale (see ``splinecam_widget/frame.py``).
+    local_affine : ndarray (R, K, 3) float64 or None
+        The same maps as functions of local coordinates.  They keep full precision however
+        far the window lies from the plane's origin (``affine``'s offsets then cancel);
+        :meth:`outputs_at` uses them.
     pattern_ids : ndarray (R,) uint64
         Hash of the region's activation pattern: equal patterns give equal ids,
         across recomputations, zooms and checkpoints of one architecture.
@@ -54,11 +67,12 @@ class Partition:
         self,
         *,
         slice: Slice,
-        vertices,
+        local_vertices,
         offsets,
         edge_layer,
         pattern_ids,
-        affine=None,
+        frame=None,
+        local_affine=None,
         boundary=None,
         boundary_classes=None,
         boundary_levels=None,
@@ -70,11 +84,12 @@ class Partition:
         network=None,
     ):
         self.slice = slice
-        self.vertices = np.asarray(vertices, dtype=np.float64)
+        self.local_vertices = np.asarray(local_vertices, dtype=np.float64)
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.edge_layer = np.asarray(edge_layer, dtype=np.int16)
         self.pattern_ids = np.asarray(pattern_ids).view(np.uint64) if len(pattern_ids) else np.zeros(0, np.uint64)
-        self.affine = None if affine is None else np.asarray(affine, dtype=np.float64)
+        self.frame = Frame.identity() if frame is None else frame
+        self.local_affine = None if local_affine is None else np.asarray(local_affine, dtype=np.float64)
         self.boundary = np.zeros((0, 2, 2)) if boundary is None else np.asarray(boundary, dtype=np.float64)
         self.boundary_classes = (
             np.zeros((0, 2), np.int64) if boundary_classes is None else np.asarray(boundary_classes, np.int64)
@@ -92,6 +107,16 @@ class Partition:
         self._network = network
 
     @cached_property
+    def vertices(self) -> np.ndarray:
+        """(N, 2) polygon vertices in plane coordinates (see the class docstring)."""
+        return self.frame.to_plane(self.local_vertices)
+
+    @cached_property
+    def affine(self) -> np.ndarray | None:
+        """(R, K, 3) output maps of plane coordinates (see the class docstring); None while partial."""
+        return None if self.local_affine is None else self.frame.maps_to_plane(self.local_affine)
+
+    @cached_property
     def areas(self) -> np.ndarray:
         """(R,) area of each region (computed on first use: a drag's partition may never need it)."""
         return self._shoelace()
@@ -104,12 +129,12 @@ class Partition:
     @property
     def n_outputs(self) -> int:
         """Number of network outputs K (0 for a partial partition)."""
-        return 0 if self.affine is None else self.affine.shape[1]
+        return 0 if self.local_affine is None else self.local_affine.shape[1]
 
     @property
     def is_partial(self) -> bool:
         """True for the geometry streamed after an intermediate layer (no outputs yet)."""
-        return self.affine is None
+        return self.local_affine is None
 
     @property
     def counts(self) -> np.ndarray:
@@ -120,17 +145,18 @@ class Partition:
         return np.repeat(np.arange(self.n_regions), self.counts)
 
     def _next_vertex(self) -> np.ndarray:
-        index = np.arange(len(self.vertices)) + 1
+        index = np.arange(len(self.local_vertices)) + 1
         last = self.offsets[1:] - 1
         index[last] = self.offsets[:-1]
         return index
 
     def _local_edges(self):
-        """Vertices relative to their region's first vertex, the next vertex's index, and the edge cross terms.
+        """Local vertices relative to their region's first vertex, the next vertex's index, and the edge cross terms.
 
-        Working relative to a vertex keeps tiny regions far from the origin accurate.
+        Working relative to a vertex keeps tiny regions accurate.
         """
-        local = self.vertices - np.repeat(self.vertices[self.offsets[:-1]], self.counts, axis=0)
+        vertices = self.local_vertices
+        local = vertices - np.repeat(vertices[self.offsets[:-1]], self.counts, axis=0)
         following = self._next_vertex()
         cross = local[:, 0] * local[following, 1] - local[following, 0] * local[:, 1]
         return local, following, cross
@@ -138,14 +164,15 @@ class Partition:
     def _shoelace(self) -> np.ndarray:
         if self.n_regions == 0:
             return np.zeros(0)
-        return 0.5 * np.add.reduceat(self._local_edges()[2], self.offsets[:-1])
+        return 0.5 * self.frame.scale**2 * np.add.reduceat(self._local_edges()[2], self.offsets[:-1])
 
     @cached_property
     def centroids(self) -> np.ndarray:
         """(R, 2) area centroids of the regions."""
         local, following, cross = self._local_edges()
         moments = np.add.reduceat((local + local[following]) * cross[:, None], self.offsets[:-1])
-        return self.vertices[self.offsets[:-1]] + moments / (6.0 * self.areas[:, None])
+        local_areas = self.areas / self.frame.scale**2
+        return self.frame.to_plane(self.local_vertices[self.offsets[:-1]] + moments / (6.0 * local_areas[:, None]))
 
     def outputs_at(self, uv, regions=None) -> np.ndarray:
         """Network outputs ``(M, K)`` at plane points, from each region's affine map.
@@ -157,8 +184,9 @@ class Partition:
         regions = self.region_at(uv) if regions is None else np.asarray(regions)
         if np.any(regions < 0):
             raise SplineCamError("some points lie outside the domain")
-        maps = self.affine[regions]
-        return maps[..., 0] * uv[:, :1] + maps[..., 1] * uv[:, 1:] + maps[..., 2]
+        maps = self.local_affine[regions]
+        local = self.frame.to_local(uv)
+        return maps[..., 0] * local[:, :1] + maps[..., 1] * local[:, 1:] + maps[..., 2]
 
     @cached_property
     def predicted_class(self) -> np.ndarray:
@@ -198,11 +226,7 @@ class Partition:
 
     def to_shapely(self) -> np.ndarray:
         """(R,) array of shapely Polygons."""
-        closing = np.insert(self.vertices, self.offsets[1:], self.vertices[self.offsets[:-1]], axis=0)
-        ring_offsets = self.offsets + np.arange(self.n_regions + 1)
-        return shapely.from_ragged_array(
-            shapely.GeometryType.POLYGON, closing, (ring_offsets, np.arange(self.n_regions + 1))
-        )
+        return shapely_polygons(self.vertices, self.offsets)
 
     def polygon(self, region: int) -> np.ndarray:
         """(n, 2) vertices of one region."""
@@ -274,10 +298,18 @@ class Partition:
         return sample_boundary(self, n, seed, where)
 
     def _require_outputs(self) -> None:
-        if self.affine is None:
+        if self.local_affine is None:
             raise SplineCamError("this is a partial partition (streamed mid-computation): it has no outputs yet")
 
     def __repr__(self) -> str:
         kind = "partial " if self.is_partial else ""
         counts = f"{self.n_regions:,} regions, {self.n_outputs} outputs, {len(self.boundary):,} boundary segments"
         return f"<{kind}Partition: {counts}>"
+
+
+def shapely_polygons(vertices: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """(R,) shapely Polygons of flat polygons: region ``r`` is ``vertices[offsets[r]:offsets[r + 1]]``."""
+    n = len(offsets) - 1
+    closing = np.insert(vertices, offsets[1:], vertices[offsets[:-1]], axis=0)
+    ring_offsets = offsets + np.arange(n + 1)
+    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, closing, (ring_offsets, np.arange(n + 1)))

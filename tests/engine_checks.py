@@ -65,16 +65,25 @@ def model_outputs_and_preactivations(model: nn.Module, inputs: torch.Tensor):
 
 
 def check_tiling(partition, rel_tol=1e-9):
-    """Regions are valid convex CCW polygons that tile the domain without overlap."""
+    """Regions are valid convex CCW polygons that tile the domain without overlap.
+
+    Checked in the partition's local coordinates (its window's own, where the engine computed),
+    so the tolerances are relative to the window however far it lies from the plane's origin.
+    """
+    from splinecam_widget.partition import shapely_polygons
+
     assert partition.n_regions >= 1
     assert np.all(partition.counts >= 3)
     assert np.all(partition.areas > 0)
-    domain_area = partition.slice.domain_area
-    assert abs(partition.areas.sum() - domain_area) <= rel_tol * domain_area
-    polys = partition.to_shapely()
+    assert abs(partition.areas.sum() - partition.slice.domain_area) <= rel_tol * partition.slice.domain_area
+    frame = partition.frame
+    local_domain = frame.to_local(partition.slice.domain)
+    domain_area = partition.slice.domain_area / frame.scale**2
+    polys = shapely_polygons(partition.local_vertices, partition.offsets)
+    local_areas = partition.areas / frame.scale**2
     assert shapely.is_valid(polys).all()
     hulls = shapely.convex_hull(polys)
-    assert np.allclose(shapely.area(hulls), partition.areas, rtol=1e-9, atol=1e-15 * domain_area)
+    assert np.allclose(shapely.area(hulls), local_areas, rtol=1e-9, atol=1e-15 * domain_area)
     # No overlap: the pairwise intersections have no area.  (GEOS's floating overlay can
     # misreport exactly shared edges; a snapping grid far below any region's size fixes that.)
     size = np.sqrt(domain_area)
@@ -85,7 +94,7 @@ def check_tiling(partition, rel_tol=1e-9):
     assert overlap.sum() <= 1e-9 * domain_area
     # Inside the domain (so no overlap + full area = a tiling). Plain union_all can drop pieces
     # along nearly-coincident edges; a tiny snapping grid keeps it robust.
-    domain = shapely.Polygon(partition.slice.domain).buffer(1e-9 * size)
+    domain = shapely.Polygon(local_domain).buffer(1e-9 * size)
     assert shapely.covered_by(polys, domain).all()
     union = shapely.union_all(polys, grid_size=1e-10 * size)
     assert abs(union.area - domain_area) <= 1e-7 * domain_area

@@ -302,6 +302,6 @@ def test_verify_is_relative_to_the_scale_of_tiny_outputs(monkeypatch):
         model[2].weight.mul_(1e-10)
         model[2].bias.mul_(1e-10)
     result = run(model, verify=True)  # the exact partition passes
-    result.affine = result.affine * (1 + 1e-4)  # a map off by 1e-4 of outputs that are ~1e-10
+    result.local_affine = result.local_affine * (1 + 1e-4)  # a map off by 1e-4 of outputs that are ~1e-10
     with pytest.raises(VerificationError, match="differs from the region's affine map"):
         verify_partition(model, result, torch.device("cpu"))

@@ -17,10 +17,14 @@ def vertex_outputs(verts: torch.Tensor, affine: torch.Tensor) -> torch.Tensor:
     return torch.einsum("pvc,pkc->pvk", homogeneous, affine)
 
 
-def output_scale(verts: torch.Tensor, affine: torch.Tensor) -> torch.Tensor:
-    """``(P,)`` magnitude of the terms making up the outputs: the yardstick for ties."""
-    reach = torch.cat([verts.abs().amax(dim=1), torch.ones_like(verts[:, :1, 0])], dim=1)
-    return (affine.abs() * reach[:, None]).sum(dim=-1).amax(dim=-1)
+def output_scale(affine: torch.Tensor) -> torch.Tensor:
+    """``(P,)`` the largest function's terms ``|a| + |b| + |c|`` over the window: the yardstick for ties.
+
+    The maps ``(P, K, 3)`` are of local coordinates (within about [-1, 1]; see
+    ``splinecam_widget/frame.py``), so this is the size of the outputs' terms anywhere in
+    the window, however small the polygon or near the local origin.
+    """
+    return affine.abs().sum(dim=-1).amax(dim=-1)
 
 
 def candidate_classes(verts: torch.Tensor, affine: torch.Tensor, valid: torch.Tensor | None = None) -> torch.Tensor:
@@ -35,7 +39,7 @@ def candidate_classes(verts: torch.Tensor, affine: torch.Tensor, valid: torch.Te
     if valid is not None:
         outputs = outputs.masked_fill(~valid[:, None, :], float("-inf"))
     floor = outputs.amin(dim=1).amax(dim=1, keepdim=True)
-    tolerance = ZERO_TOLERANCE * output_scale(verts, affine)[:, None]
+    tolerance = ZERO_TOLERANCE * output_scale(affine)[:, None]
     return outputs.amax(dim=1) >= floor - tolerance
 
 

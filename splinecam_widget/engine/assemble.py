@@ -17,7 +17,7 @@ from .boundary import Boundary, empty_boundary
 from .layers import LayerRecord, Sweep
 
 
-def decision_boundary(result: Sweep, affine: torch.Tensor, levels, wanted: bool) -> Boundary:
+def decision_boundary(result: Sweep, affine: torch.Tensor, levels, wanted: bool, flat) -> Boundary:
     """The level sets (one output) or the argmax boundary (several) of every region."""
     if not wanted:
         return empty_boundary(affine)
@@ -27,8 +27,8 @@ def decision_boundary(result: Sweep, affine: torch.Tensor, levels, wanted: bool)
 def partitions(result: Sweep, planes: list[Slice], network, levels, boundary: bool) -> list[Partition]:
     """One :class:`Partition` per plane from the sweep of all of them."""
     affine = result.maps.transpose(1, 2).contiguous()
-    found = decision_boundary(result, affine, levels, boundary)
     vertices, offsets, tags = result.regions.flat()
+    found = decision_boundary(result, affine, levels, boundary, (vertices, offsets, tags))
     arrays = {
         "affine": affine.cpu().numpy(),
         "pattern_ids": result.pattern_ids.cpu().numpy(),
@@ -40,7 +40,10 @@ def partitions(result: Sweep, planes: list[Slice], network, levels, boundary: bo
     names = [record.name for record in result.layers]
     if len(planes) == 1:
         counts = [len(record.parent) for record in result.layers]
-        return [_partition(planes[0], vertices, offsets, tags, arrays, levels, names, counts, result.layers, network)]
+        frame = result.frames[0]
+        return [
+            _partition(planes[0], frame, vertices, offsets, tags, arrays, levels, names, counts, result.layers, network)
+        ]
 
     owners = result.owners.cpu().numpy()
     n = len(planes)
@@ -74,6 +77,7 @@ def partitions(result: Sweep, planes: list[Slice], network, levels, boundary: bo
         out.append(
             _partition(
                 plane,
+                result.frames[s],
                 vertices[base:end],
                 region_offsets,
                 tags[base:end],
@@ -117,15 +121,17 @@ def _split_records(records: list[LayerRecord], n: int) -> list[list[tuple[LayerR
     return per_slice
 
 
-def _partition(plane, vertices, offsets, tags, arrays, levels, names, counts, records, network) -> Partition:
+def _partition(plane, frame, vertices, offsets, tags, arrays, levels, names, counts, records, network) -> Partition:
+    """One slice's :class:`Partition`, its geometry moved from the engine's local coordinates to the plane's."""
     return Partition(
         slice=plane,
-        vertices=vertices,
+        frame=frame,
+        local_vertices=vertices,
         offsets=offsets,
         edge_layer=tags,
         pattern_ids=arrays["pattern_ids"],
-        affine=arrays["affine"],
-        boundary=arrays["segments"],
+        local_affine=arrays["affine"],
+        boundary=frame.to_plane(arrays["segments"]),
         boundary_classes=arrays["classes"],
         boundary_levels=arrays["levels"],
         boundary_regions=arrays["segment_regions"],

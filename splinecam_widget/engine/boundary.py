@@ -70,7 +70,7 @@ def mixed_regions(regions: Polygons, affine: torch.Tensor) -> torch.Tensor:
         rows = slice(start, start + REGION_CHUNK)
         verts, maps = regions.verts[rows], affine[rows]
         top2 = vertex_outputs(verts, maps).topk(2, dim=-1)
-        tie = (top2.values[..., 0] - top2.values[..., 1]) <= ZERO_TOLERANCE * output_scale(verts, maps)[:, None]
+        tie = (top2.values[..., 0] - top2.values[..., 1]) <= ZERO_TOLERANCE * output_scale(maps)[:, None]
         winner = top2.indices[..., 0]
         mixed = tie.any(dim=1) | (winner != winner[:, :1]).any(dim=1)
         found.append(mixed.nonzero().squeeze(1) + start)

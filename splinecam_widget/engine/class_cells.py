@@ -54,7 +54,8 @@ def level_functions(affine: torch.Tensor, levels) -> torch.Tensor:
 def class_cells(partition) -> ClassCells:
     """The :class:`ClassCells` of a final partition (empty when no region holds the boundary)."""
     regions = np.unique(partition.boundary_regions)
-    vertices = torch.from_numpy(partition.vertices)
+    frame = partition.frame  # cut in the engine's local coordinates, where its tolerances hold
+    vertices = torch.from_numpy(partition.local_vertices)
     offsets = torch.from_numpy(partition.offsets)
     starts = offsets[:-1][regions]
     counts = offsets[1:][regions] - starts
@@ -62,14 +63,14 @@ def class_cells(partition) -> ClassCells:
     # the vertices of the chosen regions, in order: global index = region start + position within it
     picked = torch.repeat_interleave(starts - local_offsets[:-1], counts) + torch.arange(int(local_offsets[-1]))
     polys = from_flat(vertices[picked], local_offsets)
-    affine = torch.from_numpy(partition.affine[regions])
+    affine = torch.from_numpy(partition.local_affine[regions])
     if partition.n_outputs == 1:
         levels = partition.levels if partition.levels else (0.0,)
         affine = level_functions(affine, levels)
     cells, source, owner = argmax_cells(polys, affine, candidate_classes(polys.verts, affine))
     flat_vertices, flat_offsets, _ = flatten(cells)
     return ClassCells(
-        flat_vertices.numpy(),
+        frame.to_plane(flat_vertices.numpy()),
         flat_offsets.numpy(),
         owner.numpy().astype(np.int64),
         regions[source.numpy()].astype(np.int64),

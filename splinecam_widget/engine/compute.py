@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from ..errors import SplineCamError, VerificationError
+from ..frame import Frame
 from ..network.convert import from_torch
 from ..numbers import is_whole
 from ..partition import Partition
@@ -46,8 +47,9 @@ class LayerProgress:
     n_layers: int
     n_regions: int
     _plane: Slice
-    _regions: Polygons  # or FlatPolygons
+    _regions: Polygons  # or FlatPolygons, in the local coordinates of ``_frame``
     _pattern_ids: torch.Tensor
+    _frame: Frame
 
     @cached_property
     def partial(self) -> Partition:
@@ -55,7 +57,8 @@ class LayerProgress:
         vertices, offsets, tags = self._regions.flat()
         return Partition(
             slice=self._plane,
-            vertices=vertices,
+            frame=self._frame,
+            local_vertices=vertices,
             offsets=offsets,
             edge_layer=tags,
             pattern_ids=self._pattern_ids.cpu().numpy(),
@@ -166,10 +169,11 @@ def partition(
     network = from_torch(model, slice.input_shape, device)
     levels = check_levels(levels, network.n_outputs)
     n_layers = len(network.activations)
+    frame = Frame.around(slice.domain)  # the sweep's own (a function of the domain)
 
     def report(layer: int, regions: Polygons, pattern_ids: torch.Tensor) -> None:
         if progress is not None:
-            progress(LayerProgress(layer, n_layers, len(regions), slice, regions, pattern_ids))
+            progress(LayerProgress(layer, n_layers, len(regions), slice, regions, pattern_ids, frame))
 
     with torch.inference_mode(), cpu_threads(threads):
         result = sweep(network, [slice], device, max_regions, memory_budget, cutter, report)
@@ -183,9 +187,10 @@ def verify_partition(model: torch.nn.Module, result: Partition, device, chunk: i
     """Compare the original model with each region's affine map at the region's centroid.
 
     The tolerance is :data:`VERIFY_TOLERANCE` relative to the largest output and term
-    magnitude over the slice (see there), with no absolute floor.
+    magnitude over the slice (see there), with no absolute floor.  Any non-finite output
+    of the model or of a map fails.
     """
-    reference = copy.deepcopy(model).to(device=device, dtype=torch.float64)
+    reference = float64_reference(model, device)
     worst, worst_region, scale = 0.0, -1, 0.0
     with torch.no_grad():
         for start in range(0, result.n_regions, chunk):
@@ -193,10 +198,22 @@ def verify_partition(model: torch.nn.Module, result: Partition, device, chunk: i
             points = result.centroids[regions]
             inputs = torch.from_numpy(result.slice.to_input(points)).to(device)
             expected = reference(inputs).reshape(len(regions), -1).cpu().numpy()
-            error = np.abs(expected - result.outputs_at(points, regions)).max(axis=1)
-            maps = result.affine[regions]
-            terms = np.abs(maps[..., 0] * points[:, :1]) + np.abs(maps[..., 1] * points[:, 1:]) + np.abs(maps[..., 2])
-            scale = max(scale, float(np.abs(expected).max()), float(terms.max()))
+            found = result.outputs_at(points, regions)
+            for name, values in (("the model's output", expected), ("the region's affine map", found)):
+                bad = ~np.isfinite(values).all(axis=1)
+                if bad.any():
+                    raise VerificationError(
+                        f"region {int(regions[bad.argmax()])}: {name} is not finite (NaN or infinite) at its "
+                        "centroid; the model overflows or divides by zero there"
+                    )
+            error = np.abs(expected - found).max(axis=1)
+            maps, local = result.affine[regions], result.local_affine[regions]
+            uv, uv_local = points, result.frame.to_local(points)
+            terms = max(
+                float((np.abs(m[..., 0] * p[:, :1]) + np.abs(m[..., 1] * p[:, 1:]) + np.abs(m[..., 2])).max())
+                for m, p in ((maps, uv), (local, uv_local))
+            )
+            scale = max(scale, float(np.abs(expected).max()), terms)
             if error.max() > worst:
                 worst, worst_region = float(error.max()), int(regions[error.argmax()])
     if worst > VERIFY_TOLERANCE * scale:
@@ -204,3 +221,21 @@ def verify_partition(model: torch.nn.Module, result: Partition, device, chunk: i
             f"region {worst_region}: the model's output differs from the region's affine map by {worst:.3g} "
             f"(output scale {scale:.3g}); the model may use an operation the engine reads differently"
         )
+
+
+def float64_reference(model: torch.nn.Module, device) -> torch.nn.Module:
+    """The model in float64 on ``device`` for :func:`verify_partition`: itself when it already is, else a copy.
+
+    The user's model is never cast or moved; a model that cannot be copied is refused clearly.
+    """
+    tensors = [*model.parameters(), *model.buffers()]
+    if all(t.device == device and (t.dtype == torch.float64 or not t.is_floating_point()) for t in tensors):
+        return model
+    try:
+        return copy.deepcopy(model).to(device=device, dtype=torch.float64)
+    except Exception as exc:  # noqa: BLE001 - deepcopy raises many kinds for uncopyable attributes
+        raise SplineCamError(
+            f"verify=True evaluates the model in float64 on {device}, which needs a copy of it, and "
+            f"copy.deepcopy(model) failed ({type(exc).__name__}: {exc}); convert the model with "
+            "model.double() yourself, or leave verify off"
+        ) from None

@@ -11,6 +11,7 @@ import torch
 
 from .. import hashing
 from ..errors import RegionBudgetExceeded, SplineCamError
+from ..frame import Frame, WorkingPlane
 from ..network.program import Network
 from ..network.stages import CUTTING_STAGES, Elementwise
 from ..slice import Slice
@@ -61,6 +62,7 @@ class Sweep:
     layers: list[LayerRecord] = field(default_factory=list)
     owners: torch.Tensor | None = None  # (R,) int64: the slice of each region
     backend: object = None  # the backend module that cut the regions (it also finds their boundary)
+    frames: list[Frame] = field(default_factory=list)  # each slice's local coordinates (regions and maps use them)
 
 
 @functools.lru_cache(maxsize=64)
@@ -69,8 +71,8 @@ def unit_weights(layer: int, n_units: int, device) -> torch.Tensor:
     return torch.from_numpy(hashing.unit_weights(layer, n_units)).to(device)
 
 
-def initial_maps(planes: list[Slice], device) -> torch.Tensor:
-    """``(S, 3, *input_shape)``: each plane itself, ``x = u*e1 + v*e2 + origin``."""
+def initial_maps(planes: list[WorkingPlane], device) -> torch.Tensor:
+    """``(S, 3, *input_shape)``: each plane itself, ``x = u*e1 + v*e2 + origin`` (in local coordinates)."""
     rows = np.stack([np.stack([p.basis[:, 0], p.basis[:, 1], p.origin]) for p in planes])
     return torch.from_numpy(rows).to(device).reshape(len(planes), 3, *planes[0].input_shape)
 
@@ -108,9 +110,15 @@ def sweep(
     Every region carries its own affine maps, so regions of different slices go through
     each layer side by side: the per-layer work is shared, and each slice's regions are
     exactly those it would get alone.  ``max_regions`` applies to each slice.  ``backend``
-    cuts the regions (a module picked by :func:`.backends.pick`).
+    cuts the regions (a module picked by :func:`.backends.pick`).  Each slice is computed
+    in the local coordinates of its own window (:class:`~splinecam_widget.frame.Frame`):
+    the result's regions and maps are in those coordinates, and ``Sweep.frames`` holds them.
     """
-    return Descent(network, device, max_regions, memory_budget, progress, len(planes), backend).run(planes)
+    frames = [Frame.around(plane.domain) for plane in planes]
+    working = [frame.working_plane(plane) for frame, plane in zip(frames, planes)]
+    result = Descent(network, device, max_regions, memory_budget, progress, len(planes), backend).run(working)
+    result.frames = frames
+    return result
 
 
 class Descent:
@@ -148,7 +156,7 @@ class Descent:
         self.owners: list[list[torch.Tensor]] = [[] for _ in self.cuts]
         self.finals: list[tuple] = []  # (regions, output maps, pattern ids) per run of final regions
 
-    def run(self, planes: list[Slice]) -> Sweep:
+    def run(self, planes: list[WorkingPlane]) -> Sweep:
         """Partition the domains of ``planes``: every region with its output map, pattern id and slice."""
         nodes = self.network.nodes
         regions = self.backend.domains(planes, self.device)

@@ -36,8 +36,8 @@ def candidate_windows(boxes: torch.Tensor, maps: torch.Tensor, stage: Maximum):
     a, b, c = maps[:, 0], maps[:, 1], maps[:, 2]
     centre = torch.addcmul(c, a, boxes[:, 0:1]).addcmul_(b, boxes[:, 1:2])
     reach = a.abs().mul_(boxes[:, 2:3]).addcmul_(b.abs(), boxes[:, 3:4])
-    # magnitude of the terms a*u + b*v + c over the box: the yardstick of ties
-    size = c.abs().addcmul_(a.abs(), boxes[:, 0:1].abs()).addcmul_(b.abs(), boxes[:, 1:2].abs()).add_(reach)
+    # the terms |a| + |b| + |c| over the window (local coordinates): the yardstick of ties
+    size = c.abs().add_(a.abs()).add_(b.abs())
     members = stage.windows.clamp(min=0)
     valid = stage.windows >= 0
     at = centre[:, members]  # (R, W, k)
@@ -77,8 +77,7 @@ def exact_contenders(verts: torch.Tensor, affine: torch.Tensor, valid: torch.Ten
     """
     homogeneous = torch.cat([verts, torch.ones_like(verts[..., :1])], dim=-1)  # (A, V, 3)
     values = torch.einsum("avc,alkc->alkv", homogeneous, affine)
-    terms = torch.einsum("avc,alkc->alkv", homogeneous.abs(), affine.abs())
-    tolerance = ZERO_TOLERANCE * terms.amax(dim=3)  # (A, L, k)
+    tolerance = ZERO_TOLERANCE * affine.abs().sum(dim=3)  # (A, L, k): each member's terms over the window
     values = values.masked_fill(~valid[..., None], float("-inf"))
     floor = values.amin(dim=3).amax(dim=2, keepdim=True)
     contenders = valid & (values.amax(dim=3) >= floor - tolerance)

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import torch
 
-# Values of a line within this fraction of the magnitudes that produced them count as zero:
-# far above float64 rounding (~1e-16), far below any real region's size.
+# A line's value at a vertex within this fraction of the line's terms over the window counts as
+# zero: far above float64 rounding (~1e-16), far below any real region's size.  The engine works
+# in the window's local coordinates (splinecam_widget/frame.py), where |u|, |v| <= ~1, so the
+# terms of ``a*u + b*v + c`` over the window are ``|a| + |b| + |c|`` wherever the plane's origin is.
 ZERO_TOLERANCE = 1e-11
 
 
@@ -57,13 +59,16 @@ class Polygons:
 def line_values(verts: torch.Tensor, a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     """Values of the lines ``a*u + b*v + c`` at each polygon's vertices, snapped to 0 near the line.
 
-    ``a, b, c`` have shape ``(P,)``; the result ``(P, V)``.  The tolerance is relative
-    to the magnitude of the terms, so it holds at any zoom and any scale of weights.
+    ``a, b, c`` have shape ``(P,)``; the result ``(P, V)``; the vertices are in local
+    coordinates (within about [-1, 1]).  A value counts as zero within
+    :data:`ZERO_TOLERANCE` of ``|a| + |b| + |c|``, the line's terms over the window: the
+    same at any zoom, any position of the window and any scale of weights, and never
+    vanishing where lines meet (at the origin of local coordinates too).
     """
     u, v = verts[..., 0], verts[..., 1]
     a, b, c = a[:, None], b[:, None], c[:, None]
     values = a * u + b * v + c
-    scale = (a * u).abs() + (b * v).abs() + c.abs()
+    scale = a.abs() + b.abs() + c.abs()
     return torch.where(values.abs() <= ZERO_TOLERANCE * scale, torch.zeros_like(values), values)
 
 

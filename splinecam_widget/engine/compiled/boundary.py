@@ -94,14 +94,9 @@ def vertex_winners(verts, start, n, maps, lowest, highest, candidates) -> bool:
     value reaches the largest of the least ones.  ``lowest`` and ``highest`` are scratch of ``K``.
     """
     k = maps.shape[0]
-    reach_u = 0.0
-    reach_v = 0.0
-    for j in range(n):
-        reach_u = max(reach_u, abs(verts[start + j, 0]))
-        reach_v = max(reach_v, abs(verts[start + j, 1]))
-    scale = 0.0
+    scale = 0.0  # the largest output's terms over the window (local coordinates): the yardstick of ties
     for c in range(k):
-        scale = max(scale, abs(maps[c, 0]) * reach_u + abs(maps[c, 1]) * reach_v + abs(maps[c, 2]))
+        scale = max(scale, abs(maps[c, 0]) + abs(maps[c, 1]) + abs(maps[c, 2]))
     tolerance = ZERO_TOLERANCE * scale
     mixed = False
     first = -1

@@ -77,19 +77,18 @@ def vertex_extremes(arena, start, n, affine, valid, low, high, mean, tolerance):
 
     ``valid`` marks the functions that exist (short max-pool windows are padded); the
     tolerance is :data:`~splinecam_widget.engine.polygons.ZERO_TOLERANCE` times the
-    largest magnitude of the terms ``|u a| + |v b| + |c|`` over the vertices.
+    function's terms ``|a| + |b| + |c|`` over the window (local coordinates).
     """
     for j in range(affine.shape[0]):
         if not valid[j]:
             low[j] = high[j] = mean[j] = -np.inf
             tolerance[j] = 0.0
             continue
-        lo, hi, total, terms = np.inf, -np.inf, 0.0, 0.0
+        lo, hi, total = np.inf, -np.inf, 0.0
         for v in range(n):
-            u_, v_ = arena[start + v, 0], arena[start + v, 1]
-            value = u_ * affine[j, 0] + v_ * affine[j, 1] + affine[j, 2]
+            value = arena[start + v, 0] * affine[j, 0] + arena[start + v, 1] * affine[j, 1] + affine[j, 2]
             lo, hi, total = min(lo, value), max(hi, value), total + value
-            terms = max(terms, abs(u_) * abs(affine[j, 0]) + abs(v_) * abs(affine[j, 1]) + abs(affine[j, 2]))
+        terms = abs(affine[j, 0]) + abs(affine[j, 1]) + abs(affine[j, 2])
         low[j], high[j], mean[j], tolerance[j] = lo, hi, total / n, ZERO_TOLERANCE * terms
 
 

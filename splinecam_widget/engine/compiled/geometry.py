@@ -2,7 +2,8 @@
 
 The same arithmetic as :mod:`splinecam_widget.engine.polygons`, term for term and in the
 same order, so both paths make the same decisions and give the same vertices: a line's
-value ``a*u + b*v + c`` snapped to 0 within :data:`ZERO_TOLERANCE` of ``|a*u| + |b*v| + |c|``,
+value ``a*u + b*v + c`` snapped to 0 within :data:`ZERO_TOLERANCE` of ``|a| + |b| + |c|``
+(its terms over the window, in local coordinates),
 crossing points ``p + t * (q - p)`` with ``t = f(p) / (f(p) - f(q))``, and edges lying on
 the cut tagged with the cut's tag.
 
@@ -22,11 +23,10 @@ from .jit import jit  # numba.njit(cache=True, nogil=True), whose disk cache nev
 @jit
 def line_values(verts, start, n, a, b, c, out):
     """``out[j]``: the line ``a*u + b*v + c`` at vertex ``start + j``, 0 within the tolerance."""
+    tolerance = ZERO_TOLERANCE * (abs(a) + abs(b) + abs(c))
     for j in range(n):
-        au = a * verts[start + j, 0]
-        bv = b * verts[start + j, 1]
-        value = au + bv + c
-        if abs(value) <= ZERO_TOLERANCE * (abs(au) + abs(bv) + abs(c)):
+        value = a * verts[start + j, 0] + b * verts[start + j, 1] + c
+        if abs(value) <= tolerance:
             value = 0.0
         out[j] = value
 

@@ -41,7 +41,7 @@ def may_change_winner(box, affine, valid) -> bool:
         a, b, c = affine[j, 0], affine[j, 1], affine[j, 2]
         at[j] = c + a * box[0] + b * box[1]
         reach[j] = abs(a) * box[2] + abs(b) * box[3]
-        tolerance[j] = ZERO_TOLERANCE * (abs(c) + abs(a) * abs(box[0]) + abs(b) * abs(box[1]) + reach[j])
+        tolerance[j] = ZERO_TOLERANCE * (abs(a) + abs(b) + abs(c))  # its terms over the window
         if valid[j]:
             floor = max(floor, at[j] - reach[j])
     reference = -1
