@@ -15,13 +15,20 @@ from ..partition import Partition
 from ..slice import Slice
 from .boundary import Boundary, empty_boundary
 from .layers import LayerRecord, Sweep
+from .true_boundary import real_boundary
 
 
 def decision_boundary(result: Sweep, affine: torch.Tensor, levels, wanted: bool, flat) -> Boundary:
-    """The level sets (one output) or the argmax boundary (several) of every region."""
+    """The level sets (one output) or the argmax boundary (several) of every region.
+
+    Only where the class really changes (:mod:`.true_boundary`); ``flat`` are the regions'
+    flat arrays ``(vertices, offsets, tags)``.
+    """
     if not wanted:
         return empty_boundary(affine)
-    return result.backend.boundary(result.regions, affine, levels)
+    found = result.backend.boundary(result.regions, affine, levels)
+    owners = None if len(result.frames) == 1 else result.owners.cpu().numpy()
+    return real_boundary(found, *flat, affine, levels, owners)
 
 
 def partitions(result: Sweep, planes: list[Slice], network, levels, boundary: bool) -> list[Partition]:
