@@ -1,5 +1,7 @@
 """Any traceable torch model as a program of stages, through ``torch.fx``.
 
+The forward is recorded by :mod:`.record` (which, unlike ``torch.fx.Tracer``, patches
+nothing, so conversions in several threads and a model training in another do not meet).
 Leaf modules become stages through :mod:`.modules`; functions and methods in a
 ``forward`` (additions, concatenation, reshapes, relu, abs, scaling by constants,
 ...) become stages here.  Each node's shape comes from a propagation run with a
@@ -9,8 +11,6 @@ zero input, so reshapes written with ``x.size(0)`` work for any batch.
 from __future__ import annotations
 
 import operator
-import os
-import traceback
 
 import torch
 import torch.fx as fx
@@ -56,55 +56,43 @@ from .operations import (
 from .piecewise import PiecewiseLinear, declared_piecewise_linear
 from .pooling import maxpool_stage, reduction_windows
 from .program import Network, Node
+from .record import TORCH_DIR, in_torch, record  # noqa: F401 - TORCH_DIR, in_torch: re-exported
 from .stages import Add, Affine, Concat, Maximum
 
-TORCH_DIR = os.path.dirname(torch.__file__)
+LEAF_MODULES = (
+    nn.Linear,
+    *CONVOLUTIONS,
+    *BATCHNORMS,
+    *PARAMETER_FREE_AFFINE,
+    *MAX_POOLS,
+    *ACTIVATION_MODULES,
+    PiecewiseLinear,
+)
 
 
-def in_torch(filename: str) -> bool:
-    """True for a file inside torch's own package (whole path components: torchvision is not torch)."""
-    return os.path.commonpath([TORCH_DIR, os.path.abspath(filename)]) == TORCH_DIR
+def is_leaf(module: nn.Module) -> bool:
+    """True for modules recorded whole, as one ``call_module`` node (the others are traced into).
 
-
-class LeafTracer(fx.Tracer):
-    """Keeps every module the engine understands as one node (and traces into the rest)."""
-
-    def create_node(self, *args, **kwargs):
-        """Record each node with the user's source line it comes from, for error messages."""
-        node = super().create_node(*args, **kwargs)
-        # Remember the user's source line (the innermost frame outside torch and this file).
-        for frame in reversed(traceback.extract_stack()):
-            if not in_torch(frame.filename) and frame.filename != __file__:
-                node.meta["source"] = f"{os.path.basename(frame.filename)}:{frame.lineno}: {frame.line}"
-                break
-        return node
-
-    def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
-        """Modules the engine converts whole (layers, activations) are not traced into."""
-        known = (
-            nn.Linear,
-            *CONVOLUTIONS,
-            *BATCHNORMS,
-            *PARAMETER_FREE_AFFINE,
-            *MAX_POOLS,
-            *ACTIVATION_MODULES,
-            PiecewiseLinear,
-        )
-        if isinstance(module, known) or declared_piecewise_linear(module) is not None:
-            return True
-        return super().is_leaf_module(module, qualified_name)
+    The layers and activations the engine converts, and (as torch.fx decides) torch's own
+    modules other than Sequential.
+    """
+    if isinstance(module, LEAF_MODULES) or declared_piecewise_linear(module) is not None:
+        return True
+    torch_module = module.__module__.startswith(("torch.nn", "torch.ao.nn"))
+    return torch_module and not isinstance(module, nn.Sequential)
 
 
 def trace(model: nn.Module, input_shape: tuple[int, ...]) -> fx.GraphModule:
-    """Trace ``model`` and record every node's output shape."""
+    """Record ``model``'s forward as an fx graph with every node's output shape (see :mod:`.record`)."""
     try:
-        graph = LeafTracer().trace(model)
-    except Exception as exc:  # fx raises many kinds (TraceError, TypeError, ...) for untraceable code
+        module = record(model, is_leaf, skip_files=(__file__,))
+    except Exception as exc:  # a forward run on proxies raises many kinds (TraceError, TypeError, ...)
         raise UnsupportedModelError(
             f"torch.fx could not trace the model ({type(exc).__name__}: {exc}); a forward that branches on "
             "input values cannot be partitioned; write it with the supported operations"
         ) from None
-    module = fx.GraphModule(model, graph)
+    if sum(node.op == "placeholder" for node in module.graph.nodes) > 1:  # before a propagation with one input
+        raise UnsupportedModelError("the model's forward takes several inputs; one input tensor is supported")
     parameter = next(iter(model.parameters()), torch.zeros(()))
     sample = torch.zeros((2, *input_shape), dtype=parameter.dtype, device=parameter.device)  # 2: see sample_shape
     try:
@@ -184,9 +172,7 @@ class GraphConverter:
 
     def convert(self, node: fx.Node) -> None:
         """Convert one fx node (in graph order) into program nodes, or record it as a constant."""
-        if node.op == "placeholder":
-            if self.value:
-                raise UnsupportedModelError("the model's forward takes several inputs; one input tensor is supported")
+        if node.op == "placeholder":  # the one input (trace refuses several)
             self.value[node] = 0
         elif node.op == "get_attr":
             attribute = self.module
