@@ -15,6 +15,7 @@ from ..frame import Frame, WorkingPlane
 from ..network.program import Network
 from ..network.stages import CUTTING_STAGES, Elementwise
 from ..slice import Slice
+from .overflow import check_finite
 from .polygons import Polygons
 from .split import Budget
 
@@ -117,6 +118,7 @@ def sweep(
     frames = [Frame.around(plane.domain) for plane in planes]
     working = [frame.working_plane(plane) for frame, plane in zip(frames, planes)]
     result = Descent(network, device, max_regions, memory_budget, progress, len(planes), backend).run(working)
+    check_finite(result.maps, network, working)
     result.frames = frames
     return result
 

@@ -171,7 +171,15 @@ def batchnorm_stage(module, label: str, shape, device) -> Affine:
         )
     if not shape or shape[0] != module.num_features:
         raise SplineCamError(f"{label} expects {module.num_features} channels first, got inputs of shape {shape}")
-    scale = float64(module.running_var, device).add(module.eps).rsqrt()
+    variance = float64(module.running_var, device).add(module.eps)
+    if not bool((variance > 0).all()):
+        channels = torch.nonzero(variance <= 0).flatten().tolist()
+        raise SplineCamError(
+            f"{label} divides by sqrt(running_var + eps) = 0 in channel{'s' if len(channels) > 1 else ''} "
+            f"{', '.join(map(str, channels[:5]))}{'...' if len(channels) > 5 else ''} (eps={module.eps}): the "
+            "model itself outputs NaN or infinity there; give the layer a positive eps or load its statistics"
+        )
+    scale = variance.rsqrt()
     if module.weight is not None:
         scale = scale * float64(module.weight, device)
     shift = -float64(module.running_mean, device) * scale

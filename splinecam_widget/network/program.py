@@ -78,6 +78,17 @@ class Network:
         out = values[self.output]
         return out.reshape(out.shape[0], -1)
 
+    def first_non_finite(self, x: torch.Tensor) -> tuple[str, float] | None:
+        """The first stage whose output on inputs ``x (B, *input_shape)`` is not finite, and the largest
+        magnitude entering it; None when every value is finite."""
+        values = {0: x}
+        for node in self.nodes:
+            inputs = [values[i] for i in node.inputs]
+            values[node.output] = node.stage.evaluate(*inputs)
+            if not bool(torch.isfinite(values[node.output]).all()):
+                return node.stage.name, max(float(v.abs().max()) for v in inputs)
+        return None
+
     def input_jacobian(self, x) -> np.ndarray:
         """``(K, *input_shape)`` gradient of each output at one input ``x`` (float64)."""
         point = torch.as_tensor(x, dtype=torch.float64, device=self.device)
