@@ -79,8 +79,10 @@ class Network:
         return out.reshape(out.shape[0], -1)
 
     def first_non_finite(self, x: torch.Tensor) -> tuple[str, float] | None:
-        """The first stage whose output on inputs ``x (B, *input_shape)`` is not finite, and the largest
-        magnitude entering it; None when every value is finite."""
+        """The first stage whose output on inputs ``x (B, *input_shape)`` is not finite.
+
+        Returns its name and the largest magnitude entering it, or None when every value is finite.
+        """
         values = {0: x}
         for node in self.nodes:
             inputs = [values[i] for i in node.inputs]
