@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .errors import SplineCamError
+from .numbers import is_real
 
 DOMAIN_KINDS = ("square", "triangle")
 
@@ -38,11 +39,6 @@ def as_float64_array(value, name: str) -> np.ndarray:
     return array
 
 
-def _is_real(value) -> bool:
-    """True for a Python or numpy int or float; bools, strings, arrays and tensors are not."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-
-
 def square_domain(half_width: float, center=(0.0, 0.0)) -> np.ndarray:
     """Return the CCW square ``center ± half_width`` as a (4, 2) polygon.
 
@@ -62,7 +58,7 @@ def square_domain(half_width: float, center=(0.0, 0.0)) -> np.ndarray:
     SplineCamError
         If ``half_width`` is not a positive finite number or ``center`` not two finite numbers.
     """
-    if not (_is_real(half_width) and np.isfinite(half_width) and half_width > 0):
+    if not (is_real(half_width) and np.isfinite(half_width) and half_width > 0):
         raise SplineCamError(f"half_width must be a positive finite number, got {half_width!r}")
     try:
         centre = as_float64_array(center, "center")
@@ -330,7 +326,7 @@ class Slice:
             raise SplineCamError(
                 f"anchors must have shape (3, *input_shape): three model inputs, got shape {points.shape}"
             )
-        if not (_is_real(margin) and np.isfinite(margin) and margin >= 0):
+        if not (is_real(margin) and np.isfinite(margin) and margin >= 0):
             raise SplineCamError(f"margin must be a non-negative finite number such as 0.25, got {margin!r}")
         flat = points.reshape(3, -1)
         if flat.shape[1] < 2:

@@ -9,6 +9,7 @@ import numpy as np
 from ..colors import shared_color_range
 from ..errors import SplineCamError
 from ..files import atomic_path, write_bytes
+from ..numbers import is_real
 from .legend import draw_legend, legend_layout, partition_legend
 from .png import BACKGROUND, encode_png, render_partition
 from .sizes import check_picture
@@ -100,8 +101,7 @@ def save_frames(frames, path, duration: float = 0.6) -> list[Path]:
     if len(frames) == 0:
         raise SplineCamError("there are no frames to write")
     if suffix == ".gif":
-        real = isinstance(duration, (int, float, np.integer, np.floating)) and not isinstance(duration, bool)
-        if not (real and np.isfinite(duration) and duration > 0):
+        if not (is_real(duration) and np.isfinite(duration) and duration > 0):
             raise SplineCamError(f"duration must be a positive number of seconds, got {duration!r}")
         images = [Image.fromarray(frame) for frame in frames]
         # one adaptive palette per frame; no dithering keeps region fills flat

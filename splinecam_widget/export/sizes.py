@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..errors import SplineCamError
-from ..numbers import is_whole
+from ..numbers import is_real, is_whole
 
 MAX_PIXELS_ACROSS = 20_000
 """The widest (or tallest) picture or widget, in pixels: browsers struggle beyond."""
@@ -66,8 +64,7 @@ def check_scale(value, name: str = "scale") -> float:
     SplineCamError
         If ``value`` is not a positive finite number.
     """
-    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-    if not (real and math.isfinite(value) and value > 0):
+    if not (is_real(value) and math.isfinite(value) and value > 0):
         raise SplineCamError(f"{name} must be a positive number, got {value!r}")
     return float(value)
 

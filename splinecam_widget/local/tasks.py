@@ -21,7 +21,7 @@ import torch
 
 from ..checkpoints import Checkpoints
 from ..errors import SplineCamError
-from ..numbers import is_whole
+from ..numbers import is_real, is_whole
 from ..slice import as_float64_array
 from .cluster import check_client, run_on_client, torch_threads, total_threads
 
@@ -107,9 +107,7 @@ def as_points(points, name: str = "points") -> tuple[np.ndarray, tuple[int, ...]
 
 def positive_number(value, name: str) -> float:
     """``value`` as a positive finite float, or a :class:`SplineCamError` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise SplineCamError(f"{name} must be a positive number, got {value!r}")
-    if not (np.isfinite(value) and value > 0):
+    if not (is_real(value) and np.isfinite(value) and value > 0):
         raise SplineCamError(f"{name} must be a positive number, got {value!r}")
     return float(value)
 
