@@ -8,7 +8,7 @@ from ._version import __version__
 from .engine.class_cells import ClassCells
 from .engine.compute import LayerProgress, partition
 from .engine.many import partition_many
-from .errors import RegionBudgetExceeded, SplineCamError, UnsupportedModelError, VerificationError
+from .errors import FileWriteError, RegionBudgetExceeded, SplineCamError, UnsupportedModelError, VerificationError
 from .export import partition_to_svg
 from .local import local_cluster, local_complexity, local_density
 from .network import SUPPORTED_MODULES, PiecewiseLinear, declare_piecewise_linear
@@ -22,6 +22,7 @@ __all__ = [
     "BoundarySamples",
     "ClassCells",
     "Comparison",
+    "FileWriteError",
     "LayerProgress",
     "Partition",
     "PartitionStats",

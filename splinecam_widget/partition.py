@@ -9,7 +9,7 @@ import shapely
 
 from .errors import SplineCamError
 from .frame import Frame
-from .slice import Slice
+from .slice import Slice, as_float64_array
 
 
 class Partition:
@@ -180,8 +180,13 @@ class Partition:
         ``regions`` gives the region of each point (default: :meth:`region_at`).
         """
         self._require_outputs()
-        uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
-        regions = self.region_at(uv) if regions is None else np.asarray(regions)
+        uv = plane_points(uv)
+        if regions is None:
+            regions = self.region_at(uv)
+        else:
+            regions = self.region_indices(regions, "regions")
+            if regions.shape != (len(uv),):
+                raise SplineCamError(f"regions must give one region per point ({len(uv)}), got shape {regions.shape}")
         if np.any(regions < 0):
             raise SplineCamError("some points lie outside the domain")
         maps = self.local_affine[regions]
@@ -213,7 +218,7 @@ class Partition:
 
         A point on an edge shared by several regions gets the lowest index.
         """
-        points = shapely.points(np.asarray(uv, dtype=np.float64).reshape(-1, 2))
+        points = shapely.points(plane_points(uv))
         point_index, region_index = self._tree.query(points, predicate="intersects")
         result = np.full(len(points), -1, dtype=np.int64)
         order = np.lexsort((-region_index, point_index))  # last write per point wins: the lowest region
@@ -229,8 +234,23 @@ class Partition:
         return shapely_polygons(self.vertices, self.offsets)
 
     def polygon(self, region: int) -> np.ndarray:
-        """(n, 2) vertices of one region."""
+        """(n, 2) vertices of one region (``0 <= region < n_regions``)."""
+        (region,) = self.region_indices([region], "region")
         return self.vertices[self.offsets[region] : self.offsets[region + 1]]
+
+    def region_indices(self, regions, name: str) -> np.ndarray:
+        """``regions`` as an int64 array of valid region indices, or a :class:`SplineCamError` naming ``name``."""
+        index = np.asarray(regions)
+        if index.dtype == bool or not (np.issubdtype(index.dtype, np.integer) or index.size == 0):
+            raise SplineCamError(f"{name} must be region indices (integers), got {regions!r}")
+        index = index.astype(np.int64).reshape(-1)
+        bad = (index < 0) | (index >= self.n_regions)
+        if bad.any():
+            raise SplineCamError(
+                f"{name} must be in 0..{self.n_regions - 1} (this partition has {self.n_regions} regions), "
+                f"got {int(index[bad][0])}"
+            )
+        return index
 
     def activation_pattern(self, layer: int) -> np.ndarray:
         """(R, D_layer) uint8: which linear piece each unit of a cutting layer is on, per region.
@@ -248,8 +268,7 @@ class Partition:
     def input_slope(self, region: int) -> np.ndarray:
         """(K, *input_shape) gradient of each output with respect to the full input on ``region``."""
         self._require_outputs()
-        if not 0 <= region < self.n_regions:
-            raise SplineCamError(f"region must be in 0..{self.n_regions - 1}, got {region}")
+        (region,) = self.region_indices([region], "region")
         return self._network.input_jacobian(self.slice.to_input(self.centroids[region : region + 1])[0])
 
     def to_npz(self, path) -> None:
@@ -313,3 +332,13 @@ def shapely_polygons(vertices: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     closing = np.insert(vertices, offsets[1:], vertices[offsets[:-1]], axis=0)
     ring_offsets = offsets + np.arange(n + 1)
     return shapely.from_ragged_array(shapely.GeometryType.POLYGON, closing, (ring_offsets, np.arange(n + 1)))
+
+
+def plane_points(uv) -> np.ndarray:
+    """Plane points as a float64 ``(M, 2)`` array (one point may be given as ``(2,)``), or a clear error."""
+    points = as_float64_array(uv, "uv")
+    if points.shape == (2,):
+        points = points[None]
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise SplineCamError(f"uv must be plane points of shape (M, 2), got shape {points.shape}")
+    return points

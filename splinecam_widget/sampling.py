@@ -8,8 +8,12 @@ import numpy as np
 import shapely
 
 from .errors import SplineCamError
+from .numbers import is_whole
 
 PLACES = ("all", "inside", "outside")
+
+MAX_SAMPLE_BYTES = 2 * 2**30
+"""Largest memory one call of :func:`sample_boundary` may return (its inputs above all)."""
 
 
 @dataclass
@@ -66,8 +70,15 @@ def sample_boundary(partition, n: int, seed=None, where: str = "all") -> Boundar
     """
     if where not in PLACES:
         raise SplineCamError(f"where must be one of {PLACES}, got {where!r}")
-    if not (isinstance(n, (int, np.integer)) and n >= 0):
+    if not (is_whole(n) and n >= 0):
         raise SplineCamError(f"n must be a non-negative integer, got {n!r}")
+    needed = int(n) * (partition.slice.dim + 4) * 8  # the inputs, plane points and classes returned
+    if needed > MAX_SAMPLE_BYTES:
+        raise SplineCamError(
+            f"n={n} boundary samples of {partition.slice.dim} input values each would take "
+            f"{needed / 2**30:.3g} GiB; ask for at most {MAX_SAMPLE_BYTES // ((partition.slice.dim + 4) * 8):,} "
+            "at a time"
+        )
     segments, classes = boundary_pieces(partition, where)
     lengths = np.linalg.norm(segments[:, 1] - segments[:, 0], axis=1) if len(segments) else np.zeros(0)
     if n and lengths.sum() <= 0:

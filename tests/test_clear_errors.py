@@ -273,3 +273,39 @@ def test_an_npz_archive_is_never_written_beside_a_folder_given_as_its_path(p, tm
     assert sorted(os.listdir(tmp_path)) == ["out"] and os.listdir(folder) == []
     p.to_npz(folder / "partition")
     assert os.listdir(folder) == ["partition.npz"]
+
+
+# --- the partition's own queries, partition()'s progress and the widget's margin ---
+
+
+@pytest.mark.parametrize("region", [10**6, -1, 2.5, True, "0"])
+def test_a_region_index_out_of_range_or_not_an_integer_is_refused(p, region):
+    with pytest.raises(SplineCamError, match="region must be"):
+        p.polygon(region)
+
+
+def test_outputs_at_refuses_regions_out_of_range_and_shapes_that_do_not_match(p):
+    with pytest.raises(SplineCamError, match=r"regions must be in 0\.\.\d+ .* got 1000000"):
+        p.outputs_at(np.zeros((1, 2)), regions=[10**6])
+    with pytest.raises(SplineCamError, match="one region per point"):
+        p.outputs_at(np.zeros((3, 2)), regions=[0])
+    with pytest.raises(SplineCamError, match=r"uv must be plane points of shape \(M, 2\), got shape \(3, 3\)"):
+        p.outputs_at(np.zeros((3, 3)))
+
+
+def test_a_boundary_sample_too_large_to_hold_is_refused_before_allocating(p):
+    with pytest.raises(SplineCamError, match=r"n=1000000000000 boundary samples .* GiB; ask for at most"):
+        p.sample_boundary(10**12)
+
+
+@pytest.mark.parametrize("progress", [5, "print", [print]])
+def test_progress_must_be_a_function(progress):
+    with pytest.raises(SplineCamError, match="progress must be a function taking a LayerProgress"):
+        partition(mlp((2, 8, 3), seed=0), Slice.from_anchors(ANCHORS), progress=progress)
+
+
+@pytest.mark.parametrize("margin", ["1", None, -1.0, float("nan")])
+def test_the_widget_refuses_a_margin_that_is_no_non_negative_number_in_its_own_words(w, margin):
+    with pytest.raises(SplineCamError, match="margin must be a non-negative number such as 0.25"):
+        w.margin = margin
+    assert w.margin == 0.25

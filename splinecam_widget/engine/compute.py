@@ -164,6 +164,10 @@ def partition(
     if not isinstance(slice, Slice):
         raise SplineCamError(f"slice must be a Slice (see Slice.from_anchors), got {type(slice).__name__}")
     check_budgets(max_regions, memory_budget)
+    if progress is not None and not callable(progress):
+        raise SplineCamError(
+            f"progress must be a function taking a LayerProgress (or None), got {type(progress).__name__}"
+        )
     device = resolve_device(device)
     cutter = backends.pick(backend, device)
     network = from_torch(model, slice.input_shape, device)

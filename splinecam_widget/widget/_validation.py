@@ -14,6 +14,7 @@ import traitlets
 from ..colors import check_mode
 from ..errors import SplineCamError
 from ..export.sizes import check_pixels
+from ..numbers import is_real
 from ..slice import Slice, as_float64_array, convex_polygon
 
 VISIBLE_PARTS = ("edges", "boundary", "anchors", "data")
@@ -78,6 +79,19 @@ class ColorMode(traitlets.Unicode):
         return check_mode(value)
 
 
+class Margin(traitlets.Float):
+    """The ``margin`` trait: a non-negative finite number; anything else ('1', None, -1) is refused in our words.
+
+    A Float trait's own check would answer first, in traitlets' words, for a value that is no number.
+    """
+
+    def validate(self, obj, value):
+        """``value`` as a float if it is a non-negative finite number, else raise."""
+        if not (is_real(value) and np.isfinite(value) and value >= 0):
+            raise SplineCamError(f"margin must be a non-negative number such as 0.25, got {value!r}")
+        return float(value)
+
+
 class VisibleParts(traitlets.Any):
     """The ``visible`` trait: names of :data:`VISIBLE_PARTS`, in their canonical order (:func:`check_visible`)."""
 
@@ -134,12 +148,6 @@ class TraitValidation(traitlets.HasTraits):
     @traitlets.validate("domain")
     def _valid_domain(self, proposal):
         return check_domain(proposal["value"])
-
-    @traitlets.validate("margin")
-    def _valid_margin(self, proposal):
-        if not (np.isfinite(proposal["value"]) and proposal["value"] >= 0):
-            raise SplineCamError(f"margin must be a non-negative number, got {proposal['value']!r}")
-        return proposal["value"]
 
     @traitlets.validate("height")
     def _valid_height(self, proposal):

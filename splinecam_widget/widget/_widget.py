@@ -32,7 +32,7 @@ from ._overlay import DataOverlay
 from ._publishing import Shown, WorkerOwner
 from ._registry import WeaklyHeld
 from ._requests import FrontEndRequests
-from ._validation import VISIBLE_PARTS, ColorMode, Flag, TraitValidation, VisibleParts
+from ._validation import VISIBLE_PARTS, ColorMode, Flag, Margin, TraitValidation, VisibleParts
 from ._worker import PartitionWorker
 
 BUNDLE = Path(__file__).resolve().parents[1] / "static" / "widget.js"
@@ -160,7 +160,7 @@ class SplineCamWidget(
     model = traitlets.Any()
     anchors = traitlets.Any()
     domain = traitlets.Any("square")
-    margin = traitlets.Float(0.25)
+    margin = Margin(0.25)
     levels = traitlets.Any(None)
     device = traitlets.Any(None)
     max_regions = traitlets.Int(300_000)
