@@ -55,3 +55,41 @@ def test_region_count_matches_regioncam(widths, activation, seed, half_width, ba
         anchors = torch.randn(3, widths[0], generator=torch.Generator().manual_seed(seed))
         plane = Slice.from_anchors(anchors).with_domain(square_domain(half_width))
     assert partition(model, plane, backend=backend).n_regions == peer_count(model, plane, half_width)
+
+
+def degenerate_model(weight, bias, hidden=None) -> torch.nn.Sequential:
+    """A float32 ReLU MLP on 2 inputs with small-integer first-layer weights: its lines really meet."""
+    weight = torch.tensor(weight, dtype=torch.float32)
+    layers = [torch.nn.Linear(2, len(weight)), torch.nn.ReLU()]
+    with torch.no_grad():  # regioncam needs bias vectors: zeros for bias-free layers
+        layers[0].weight.copy_(weight)
+        layers[0].bias.copy_(torch.tensor(bias if bias is not None else [0.0] * len(weight), dtype=torch.float32))
+    width = len(weight)
+    if hidden is not None:
+        torch.manual_seed(hidden)
+        layers += [torch.nn.Linear(width, 6), torch.nn.ReLU()]
+        with torch.no_grad():
+            layers[-2].bias.zero_()
+        width = 6
+    layers.append(torch.nn.Linear(width, 1))
+    return torch.nn.Sequential(*layers).eval()
+
+
+DEGENERATE = {
+    "four lines, two through the origin": degenerate_model([[-1, 3], [-3, -1], [-2, 3], [-2, 2]], [0, 0.5, 0, 0]),
+    "eight bias-free lines": degenerate_model([[1, 0], [0, 1], [1, 1], [1, -1], [2, 1], [1, -2], [3, 1], [-1, 3]], None),
+    "bias-free, two layers": degenerate_model([[1, 0], [0, 1], [1, 1], [1, -1], [2, 1], [1, -3]], None, hidden=0),
+    "six lines through (0.5, 0.25)": degenerate_model(
+        [[1, 0], [0, 1], [1, 1], [1, -2], [2, 1], [3, -1]],
+        [-0.5, -0.25, -0.75, 0.0, -1.25, -1.25],
+    ),
+    "duplicated and scaled lines": degenerate_model([[1, 1], [1, 1], [2, 2], [1, -1], [-1, 1]], [0.5, 0.5, 1.0, 0, 0]),
+}
+
+
+@pytest.mark.parametrize("backend", ["compiled", "torch"])
+@pytest.mark.parametrize("name", list(DEGENERATE))
+def test_degenerate_arrangements_match_regioncam(name, backend):
+    model = DEGENERATE[name]
+    plane = Slice(np.zeros(2), np.eye(2), square_domain(1.0))
+    assert partition(model, plane, backend=backend).n_regions == peer_count(model, plane, 1.0)
