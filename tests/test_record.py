@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from engine_checks import check_tiling
 from torch import nn
 
-from splinecam_widget import Slice, UnsupportedModelError, partition
+from splinecam_widget import Slice, SplineCamError, UnsupportedModelError, partition
 from splinecam_widget.network.trace import trace
 
 
@@ -89,12 +89,12 @@ def test_recording_writes_nothing_to_the_model():
     model = Everything().double().eval()
     state = {k: v.clone() for k, v in model.state_dict().items()}
     attributes = {id(m): dict(vars(m)) for m in model.modules()}
-    module = trace(model, (2,))
+    recorded = trace(model, (2,))
     assert {id(m): dict(vars(m)) for m in model.modules()} == attributes  # no "last", no "cached"
     assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
-    targets = [n.target for n in module.graph.nodes if n.op == "call_module"]
+    targets = [n.target for n in recorded.graph.nodes if n.op == "call_module"]
     assert targets[:5] == ["inp", "layers.0", "layers.1", "layers.2", "layers.3"]
-    assert module.get_submodule("layers.0") is model.layers[0]  # the model's own modules, not copies
+    assert recorded.parts.get_submodule("layers.0") is model.layers[0]  # the model's own modules, not copies
 
 
 def test_shared_modules_and_tied_weights():
@@ -110,8 +110,8 @@ def test_shared_modules_and_tied_weights():
             return self.c(torch.relu(self.b(self.a(x))))
 
     torch.manual_seed(1)
-    module = trace(Shared().eval(), (2,))
-    assert [n.target for n in module.graph.nodes if n.op == "call_module"] == ["a", "a", "c"]
+    recorded = trace(Shared().eval(), (2,))
+    assert [n.target for n in recorded.graph.nodes if n.op == "call_module"] == ["a", "a", "c"]
     check_tiling(partition(Shared().eval(), plane(1), verify=True))
 
 
@@ -126,8 +126,8 @@ def test_a_traced_graph_module_converts():
 
     torch.manual_seed(2)
     traced = torch.fx.symbolic_trace(Constants().eval())  # holds _tensor_constant0 and 1 itself
-    module = trace(traced, (2,))
-    assert sorted(n.target for n in module.graph.nodes if n.op == "get_attr") == [
+    recorded = trace(traced, (2,))
+    assert sorted(n.target for n in recorded.graph.nodes if n.op == "get_attr") == [
         "_tensor_constant0",
         "_tensor_constant1",
     ]
@@ -177,3 +177,29 @@ def test_torch_is_its_own_while_a_forward_is_recorded():
 
     trace(Looks().eval(), (2,))
     assert seen == [(True, False)]
+
+
+def test_a_model_that_cannot_take_the_input_shape_names_the_operation():
+    class Wrong(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(3, 2)
+
+        def forward(self, x):
+            return self.a(x)
+
+    with pytest.raises(SplineCamError, match=r"cannot take inputs of shape \(2,\): .* \(at test_record.py:\d+: return"):
+        partition(Wrong().eval(), plane())
+
+
+def test_a_submodule_named_graph_converts():
+    class Gnn(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.graph = nn.Linear(2, 3)
+
+        def forward(self, x):
+            return torch.relu(self.graph(x))
+
+    torch.manual_seed(3)
+    check_tiling(partition(Gnn().eval(), plane(3), verify=True))

@@ -36,6 +36,8 @@ import torch.fx as fx
 from torch import nn
 from torch.fx.proxy import Scope, TracerBase
 
+from .recorded import Recorded, hold_parts
+
 TORCH_DIR = os.path.dirname(torch.__file__)
 MISSING = object()
 
@@ -336,44 +338,9 @@ class Recorder(TracerBase):
         self.create_node("output", "output", (self.create_arg(forward(*inputs, **keywords)),), {})
         return self.graph
 
-    def holder(self) -> nn.Module:
-        """A module holding what the graph's ``get_attr`` and ``call_module`` nodes name, never writing the model.
 
-        The model's own modules, parameters and buffers are held (not copied) under their
-        paths in new containers; a path below one already held is reached through it.
-        """
-        holder = nn.Module()
-        targets = {node.target for node in self.graph.nodes if node.op in ("get_attr", "call_module")}
-        held: set[str] = set()
-        for target in sorted(targets, key=lambda t: t.count(".")):
-            *prefix, field = target.split(".")
-            if any(".".join(prefix[: i + 1]) in held for i in range(len(prefix))):
-                continue
-            owner = holder
-            for item in prefix:
-                if item not in owner._modules:
-                    owner.add_module(item, nn.Module())
-                owner = owner._modules[item]
-            if target in self.constants:
-                value = self.constants[target]
-            else:
-                value = self.root
-                for item in target.split("."):
-                    value = getattr(value, item)
-            if isinstance(value, nn.Parameter):
-                owner.register_parameter(field, value)
-            elif isinstance(value, torch.Tensor):
-                owner.register_buffer(field, value)
-            elif isinstance(value, nn.Module):
-                owner.add_module(field, value)
-            else:
-                setattr(owner, field, value)
-            held.add(target)
-        return holder
-
-
-def record(model: nn.Module, is_leaf: Callable[[nn.Module], bool], skip_files: tuple[str, ...] = ()) -> fx.GraphModule:
-    """The forward of ``model`` as an ``fx.GraphModule``, recorded without patching anything.
+def record(model: nn.Module, is_leaf: Callable[[nn.Module], bool], skip_files: tuple[str, ...] = ()) -> Recorded:
+    """The forward of ``model`` as an fx graph, recorded without patching anything.
 
     Parameters
     ----------
@@ -386,8 +353,8 @@ def record(model: nn.Module, is_leaf: Callable[[nn.Module], bool], skip_files: t
 
     Returns
     -------
-    fx.GraphModule
-        Holding the model's own submodules and tensors (shared, not copied).
+    Recorded
+        The graph, and the model's own submodules and tensors it names (shared, not copied).
 
     Raises
     ------
@@ -397,4 +364,4 @@ def record(model: nn.Module, is_leaf: Callable[[nn.Module], bool], skip_files: t
     """
     recorder = Recorder(model, is_leaf, skip_files)
     graph = recorder.record()
-    return fx.GraphModule(recorder.holder(), graph)
+    return Recorded(graph, hold_parts(graph, model, recorder.constants))

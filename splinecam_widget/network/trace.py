@@ -15,7 +15,6 @@ import operator
 import torch
 import torch.fx as fx
 from torch import nn
-from torch.fx.passes.shape_prop import ShapeProp
 from torch.nn import functional as F
 
 from ..errors import SplineCamError, UnsupportedModelError
@@ -57,6 +56,7 @@ from .piecewise import PiecewiseLinear, declared_piecewise_linear
 from .pooling import maxpool_stage, reduction_windows
 from .program import Network, Node
 from .record import TORCH_DIR, in_torch, record  # noqa: F401 - TORCH_DIR, in_torch: re-exported
+from .recorded import NodeFailed, Recorded, ShapeRun
 from .stages import Add, Affine, Concat, Maximum
 
 LEAF_MODULES = (
@@ -82,25 +82,27 @@ def is_leaf(module: nn.Module) -> bool:
     return torch_module and not isinstance(module, nn.Sequential)
 
 
-def trace(model: nn.Module, input_shape: tuple[int, ...]) -> fx.GraphModule:
-    """Record ``model``'s forward as an fx graph with every node's output shape (see :mod:`.record`)."""
+def trace(model: nn.Module, input_shape: tuple[int, ...]) -> Recorded:
+    """Record ``model``'s forward as an fx graph (see :mod:`.record`) with every node's output shape."""
     try:
-        module = record(model, is_leaf, skip_files=(__file__,))
+        recorded = record(model, is_leaf, skip_files=(__file__,))
     except Exception as exc:  # a forward run on proxies raises many kinds (TraceError, TypeError, ...)
         raise UnsupportedModelError(
             f"torch.fx could not trace the model ({type(exc).__name__}: {exc}); a forward that branches on "
             "input values cannot be partitioned; write it with the supported operations"
         ) from None
-    if sum(node.op == "placeholder" for node in module.graph.nodes) > 1:  # before a propagation with one input
+    if sum(node.op == "placeholder" for node in recorded.graph.nodes) > 1:  # before a run with one input
         raise UnsupportedModelError("the model's forward takes several inputs; one input tensor is supported")
     parameter = next(iter(model.parameters()), torch.zeros(()))
     sample = torch.zeros((2, *input_shape), dtype=parameter.dtype, device=parameter.device)  # 2: see sample_shape
     try:
         with torch.no_grad():
-            ShapeProp(module).propagate(sample)
-    except RuntimeError as exc:
-        raise SplineCamError(f"the model cannot take inputs of shape {tuple(input_shape)}: {exc}") from None
-    return module
+            ShapeRun(recorded).run(sample)
+    except NodeFailed as failed:
+        raise SplineCamError(
+            f"the model cannot take inputs of shape {tuple(input_shape)}: {failed.error}{where(failed.node)}"
+        ) from None
+    return recorded
 
 
 def where(node: fx.Node) -> str:
@@ -121,9 +123,9 @@ def sample_shape(node) -> tuple[int, ...]:
 
 def traced_program(model: nn.Module, input_shape: tuple[int, ...], device) -> Network:
     """Convert ``model`` to a :class:`Network` program via ``torch.fx``."""
-    module = trace(model, input_shape)
-    converter = GraphConverter(module, device)
-    for node in module.graph.nodes:
+    recorded = trace(model, input_shape)
+    converter = GraphConverter(recorded.parts, device)
+    for node in recorded.graph.nodes:
         try:
             converter.convert(node)
         except SplineCamError:
@@ -139,7 +141,7 @@ def traced_program(model: nn.Module, input_shape: tuple[int, ...], device) -> Ne
 class GraphConverter:
     """Walks an fx graph, numbering tensor values and emitting program nodes."""
 
-    def __init__(self, module: fx.GraphModule, device):
+    def __init__(self, module: nn.Module, device):
         self.module = module
         self.device = device
         self.value: dict[fx.Node, int] = {}  # per-region tensor values
