@@ -203,3 +203,29 @@ def test_a_submodule_named_graph_converts():
 
     torch.manual_seed(3)
     check_tiling(partition(Gnn().eval(), plane(3), verify=True))
+
+
+def test_a_class_with_its_own_getattr():
+    class Wrapper(nn.Module):
+        """Forwards unknown attributes to the wrapped model, as wrappers (EMA, adapters, ...) often do."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def __getattr__(self, name):
+            try:
+                return super().__getattr__(name)
+            except AttributeError:
+                return getattr(self.inner, name)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.inner.a(x)))  # ``out`` lives on the wrapped model
+
+    inner = nn.Module()
+    inner.a, inner.out = nn.Linear(2, 4), nn.Linear(4, 2)
+    torch.manual_seed(4)
+    model = Wrapper(inner).eval()
+    recorded = trace(model, (2,))
+    assert [n.target for n in recorded.graph.nodes if n.op == "call_module"] == ["inner.a", "inner.out"]
+    check_tiling(partition(model, plane(4), verify=True))

@@ -14,9 +14,11 @@ which touch only this recording's graph.  A shadow's ``__class__`` is the module
 so ``isinstance(self, ...)`` and ``super()`` work; attributes a forward sets on ``self``
 stay on the shadow, never reaching the model.
 
-Differences from ``torch.fx.symbolic_trace``: functions registered with ``torch.fx.wrap``
-and ``math`` functions are run (on proxies) rather than kept as opaque calls; module hooks
-are not run; ``torch.fx._symbolic_trace.is_fx_tracing()`` stays False.
+Differences from ``torch.fx.symbolic_trace`` (which gives the same graph for every model
+of the tests): functions registered with ``torch.fx.wrap`` and ``math`` functions are run
+on proxies rather than kept as opaque calls; module hooks are not run;
+``torch.fx._symbolic_trace.is_fx_tracing()`` stays False; slices of a Sequential or
+ModuleList taken in a forward work (fx refuses their calls).
 """
 
 from __future__ import annotations
@@ -54,6 +56,16 @@ def class_attribute(cls: type, name: str):
         if name in klass.__dict__:
             return klass.__dict__[name]
     return MISSING
+
+
+def class_getattr(cls: type):
+    """A ``__getattr__`` defined by ``cls`` or a base below ``nn.Module`` (not torch's own), else None."""
+    for klass in cls.__mro__:
+        if klass is nn.Module:
+            return None
+        if "__getattr__" in klass.__dict__:
+            return klass.__dict__["__getattr__"]
+    return None
 
 
 def object_storage(attribute) -> bool:
@@ -252,8 +264,9 @@ class Recorder(TracerBase):
             return cls
         if name == "__call__":
             return types.MethodType(Shadow.__call__, shadow)
-        if name == "__dict__":  # reads see the module's attributes, writes stay on the shadow
-            return collections.ChainMap(written, module.__dict__)
+        if name == "__dict__":  # reads see the module's attributes (submodules as shadows), writes stay here
+            children = {"_modules": self.instance_value(shadow, module, "_modules", module.__dict__["_modules"])}
+            return collections.ChainMap(written, children, module.__dict__)
         static = class_attribute(cls, name)
         if static is not MISSING and object_storage(static):
             return static.__get__(module, cls)  # read the module's own storage (``__dict__``, slots)
@@ -265,6 +278,9 @@ class Recorder(TracerBase):
         if static is not MISSING:
             get = getattr(type(static), "__get__", None)
             return static if get is None else get(static, shadow, cls)  # methods bound to the shadow
+        own_getattr = class_getattr(cls)
+        if own_getattr is not None:  # the class's own __getattr__, with the shadow as ``self``
+            return own_getattr(shadow, name)
         # Where nn.Module.__getattr__ looks: parameters, buffers, submodules.
         path = object.__getattribute__(shadow, "_path")
         if name in instance.get("_parameters", {}):
@@ -345,7 +361,8 @@ def record(model: nn.Module, is_leaf: Callable[[nn.Module], bool], skip_files: t
     Parameters
     ----------
     model : nn.Module
-        The model; it is read, never written.
+        The model; the recording writes nothing to it (a forward that changes its own
+        buffers in place still does, as it would under torch.fx).
     is_leaf : callable
         ``is_leaf(module)``: True for modules kept as one ``call_module`` node.
     skip_files : tuple of str
