@@ -13,6 +13,7 @@ from torch import nn
 
 from ..errors import SplineCamError
 from . import cache
+from .hooks import refuse_forward_changes
 from .modules import module_to_stage
 from .piecewise import PiecewiseLinear, declared_piecewise_linear
 from .program import Network, Node
@@ -111,7 +112,12 @@ def from_torch(model: nn.Module, input_shape: tuple[int, ...], device) -> Networ
 
 
 def convert(model: nn.Module, input_shape: tuple[int, ...], device) -> Network:
-    """Check and convert ``model`` (see :func:`from_torch`), without the cache."""
+    """Check and convert ``model`` (see :func:`from_torch`), without the cache.
+
+    Hooks and instance ``forward`` attributes are refused first (:mod:`.hooks`), on both
+    paths: neither the direct conversion of a Sequential nor torch.fx would run them.
+    """
+    refuse_forward_changes(model)
     check_model(model)
     if is_plain_sequential(model):
         network = sequential_program(model, input_shape, device)
