@@ -19,6 +19,7 @@ size of its terms over the window (``engine/polygons.py``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,11 +46,11 @@ class Frame:
     @classmethod
     def around(cls, domain: np.ndarray) -> Frame:
         """The frame of a domain polygon ``(n, 2)`` (see the module docstring)."""
-        low, high = domain.min(axis=0), domain.max(axis=0)
-        half = float((high - low).max()) / 2
-        scale = float(np.ldexp(1.0, int(np.frexp(half)[1]))) if half > 0 else 1.0
+        (low_u, low_v), (high_u, high_v) = domain.min(axis=0).tolist(), domain.max(axis=0).tolist()
+        half = max(high_u - low_u, high_v - low_v) / 2  # Python floats: a drag pays for this on every frame
+        scale = math.ldexp(1.0, math.frexp(half)[1]) if half > 0 else 1.0
         step = scale * CENTRE_GRID
-        centre = np.round((low + high) / 2 / step) * step
+        centre = np.array([round((low_u + high_u) / 2 / step) * step, round((low_v + high_v) / 2 / step) * step])
         return cls(centre, scale)
 
     @classmethod

@@ -28,7 +28,8 @@ def decision_boundary(result: Sweep, affine: torch.Tensor, levels, wanted: bool,
         return empty_boundary(affine)
     found = result.backend.boundary(result.regions, affine, levels)
     owners = None if len(result.frames) == 1 else result.owners.cpu().numpy()
-    return real_boundary(found, *flat, affine, levels, owners)
+    vertices, offsets, _ = flat
+    return real_boundary(found, vertices, offsets, affine, levels, owners)
 
 
 def partitions(result: Sweep, planes: list[Slice], network, levels, boundary: bool) -> list[Partition]:

@@ -173,11 +173,12 @@ def partition(
     network = from_torch(model, slice.input_shape, device)
     levels = check_levels(levels, network.n_outputs)
     n_layers = len(network.activations)
-    frame = Frame.around(slice.domain)  # the sweep's own (a function of the domain)
 
     def report(layer: int, regions: Polygons, pattern_ids: torch.Tensor) -> None:
-        if progress is not None:
-            progress(LayerProgress(layer, n_layers, len(regions), slice, regions, pattern_ids, frame))
+        if progress is not None:  # the sweep's own frame (a function of the domain)
+            progress(
+                LayerProgress(layer, n_layers, len(regions), slice, regions, pattern_ids, Frame.around(slice.domain))
+            )
 
     with torch.inference_mode(), cpu_threads(threads):
         result = sweep(network, [slice], device, max_regions, memory_budget, cutter, report)

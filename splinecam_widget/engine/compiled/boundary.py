@@ -30,6 +30,28 @@ def widest(offsets) -> int:
 
 
 @jit
+def along_edge(verts, start, n, p, q) -> bool:
+    """Whether ``p -> q`` runs along an edge of the polygon at rows ``start .. start + n - 1``.
+
+    Both points within :data:`ZERO_TOLERANCE` (local units) of the edge's line: cuts copy the
+    polygon's vertices and put new ones on its edges, and a convex polygon lies on one side
+    of each edge's line, so such a segment is part of that edge.
+    """
+    for j in range(n):
+        k = j + 1 if j + 1 < n else 0
+        du = verts[start + k, 0] - verts[start + j, 0]
+        dv = verts[start + k, 1] - verts[start + j, 1]
+        reach = ZERO_TOLERANCE * np.sqrt(du * du + dv * dv)
+        if (
+            reach > 0.0
+            and abs((p[0] - verts[start + j, 0]) * dv - (p[1] - verts[start + j, 1]) * du) <= reach
+            and abs((q[0] - verts[start + j, 0]) * dv - (q[1] - verts[start + j, 1]) * du) <= reach
+        ):
+            return True
+    return False
+
+
+@jit
 def level_segments(verts, offsets, tags, affine, levels):
     """Segments of ``{f = level}`` in each region of a one-output network, one level after another.
 
@@ -43,8 +65,9 @@ def level_segments(verts, offsets, tags, affine, levels):
 
     Returns
     -------
-    segments (S, 2, 2), level (S,), region (S,)
-        A segment lying on a region edge is reported by the region where ``f > level``.
+    segments (S, 2, 2), level (S,), region (S,), on_edge (S,)
+        A segment lying on a region edge is reported by the region where ``f > level``
+        and flagged in ``on_edge``.
     """
     width = widest(offsets) + 2
     values = np.empty(width)
@@ -54,6 +77,7 @@ def level_segments(verts, offsets, tags, affine, levels):
     segments = np.empty((64, 2, 2))
     level = np.empty(64, np.int64)
     region = np.empty(64, np.int64)
+    on_edge = np.empty(64, np.bool_)
     count = 0
     for index in range(levels.shape[0]):
         for r in range(offsets.shape[0] - 1):
@@ -71,18 +95,20 @@ def level_segments(verts, offsets, tags, affine, levels):
                 if cut_tags[q] != ON_LEVEL:
                     continue
                 if count == segments.shape[0]:
-                    segments, level, region = (
+                    segments, level, region, on_edge = (
                         grown(segments, count + 1),
                         grown(level, count + 1),
                         grown(region, count + 1),
+                        grown(on_edge, count + 1),
                     )
                 following = q + 1 if q + 1 < m else 0
                 segments[count, 0] = cut[q]
                 segments[count, 1] = cut[following]
                 level[count] = index
                 region[count] = r
+                on_edge[count] = along_edge(verts, start, n, cut[q], cut[following])
                 count += 1
-    return segments[:count], level[:count], region[:count]
+    return segments[:count], level[:count], region[:count], on_edge[:count]
 
 
 @jit
@@ -138,9 +164,11 @@ def argmax_segments(verts, offsets, affine):
 
     Returns
     -------
-    segments (S, 2, 2), classes (S, 2), region (S,)
-        Each segment once, from the cell of the lower class; ``classes`` the two classes
-        on either side, lower first.
+    segments (S, 2, 2), classes (S, 2), region (S,), on_edge (S,)
+        Each segment between cells once, from the cell of the lower class; ``classes`` the
+        two classes on either side, lower first.  A segment along the region's own edge is
+        reported by every cell that has it and flagged in ``on_edge``: the other class's
+        cell is across it, or nowhere (``engine/true_boundary.py`` decides).
     """
     k = affine.shape[1]
     room = workspace(max(4096, 16 * widest(offsets)))
@@ -149,6 +177,7 @@ def argmax_segments(verts, offsets, affine):
     segments = np.empty((64, 2, 2))
     classes = np.empty((64, 2), np.int64)
     region = np.empty(64, np.int64)
+    on_edge = np.empty(64, np.bool_)
     count = 0
     for r in range(offsets.shape[0] - 1):
         start, n = offsets[r], offsets[r + 1] - offsets[r]
@@ -166,19 +195,24 @@ def argmax_segments(verts, offsets, affine):
                 room = workspace(2 * room.arena.shape[0])
             for q in range(size):
                 other = room.tags[cell + q]
-                if other <= owner:
+                if other < 0:
+                    continue
+                following = q + 1 if q + 1 < size else 0
+                edge = along_edge(verts, start, n, room.arena[cell + q], room.arena[cell + following])
+                if other < owner and not edge:
                     continue
                 if count == segments.shape[0]:
-                    segments, classes, region = (
+                    segments, classes, region, on_edge = (
                         grown(segments, count + 1),
                         grown(classes, count + 1),
                         grown(region, count + 1),
+                        grown(on_edge, count + 1),
                     )
-                following = q + 1 if q + 1 < size else 0
                 segments[count, 0] = room.arena[cell + q]
                 segments[count, 1] = room.arena[cell + following]
-                classes[count, 0] = owner
-                classes[count, 1] = other
+                classes[count, 0] = min(owner, other)
+                classes[count, 1] = max(owner, other)
                 region[count] = r
+                on_edge[count] = edge
                 count += 1
-    return segments[:count], classes[:count], region[:count]
+    return segments[:count], classes[:count], region[:count], on_edge[:count]

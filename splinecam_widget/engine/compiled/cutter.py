@@ -97,13 +97,13 @@ def boundary(regions: FlatPolygons, affine: torch.Tensor, levels) -> Boundary:
     verts, offsets, tags = regions.flat()
     maps = np.ascontiguousarray(affine.numpy())
     if affine.shape[1] == 1:
-        segments, level, region = level_segments(verts, offsets, tags, maps, np.asarray(levels, np.float64))
+        segments, level, region, on_edge = level_segments(verts, offsets, tags, maps, np.asarray(levels, np.float64))
         classes = np.zeros((len(segments), 2), np.int64)
         classes[:, 1] = 1
     else:
-        segments, classes, region = argmax_segments(verts, offsets, maps)
+        segments, classes, region, on_edge = argmax_segments(verts, offsets, maps)
         level = np.full(len(segments), -1, np.int64)
-    return Boundary(*(torch.from_numpy(a) for a in (segments, classes, level, region)))
+    return Boundary(*(torch.from_numpy(a) for a in (segments, classes, level, region, on_edge)))
 
 
 def carry(maps: torch.Tensor, parent: torch.Tensor, pattern: torch.Tensor, stage, weights: torch.Tensor, ids):
