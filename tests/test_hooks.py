@@ -239,3 +239,12 @@ class Quiet(nn.ReLU):
 def test_a_subclass_keeping_the_forward_of_its_layer_is_converted():
     torch.manual_seed(0)
     agrees_with_model(nn.Sequential(nn.Linear(2, 16), Quiet(), nn.Linear(16, 1)).double().eval())
+
+
+def test_a_lazy_module_not_yet_run_is_refused_with_what_to_do():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.LazyLinear(16), nn.ReLU(), nn.Linear(16, 1)).double().eval()
+    with pytest.raises(UnsupportedModelError, match=r"model\.0 \(LazyLinear\) is a lazy module.*run the model once"):
+        partition(model, PLANE)
+    model(torch.zeros(1, 2, dtype=torch.float64))  # its shapes are known now, and its hook is gone
+    agrees_with_model(model)
