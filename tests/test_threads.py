@@ -1,7 +1,11 @@
-"""Thread counts: torch's setting less the cores other programs keep busy, restored after each call."""
+"""Thread counts: torch's setting less the cores other programs keep busy, for our kernels only.
+
+torch's own thread count is one setting for the whole process: a partition never changes it.
+"""
 
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -45,12 +49,43 @@ def test_one_reading_serves_for_half_a_second(monkeypatch):
     assert len(readings) == 2
 
 
-def test_the_thread_count_is_restored_and_checked():
+def test_kernel_threads_are_this_computation_s_own_and_checked():
     before = torch.get_num_threads()
-    with threads.cpu_threads(1):
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
+    seen_elsewhere = []
+    with threads.kernel_threads(1):
+        assert threads.current_kernel_threads() == 1
+        assert torch.get_num_threads() == before  # torch's process-wide setting is left alone
+        other = threading.Thread(target=lambda: seen_elsewhere.append(threads.current_kernel_threads()))
+        other.start()
+        other.join()
+    assert seen_elsewhere == [before]  # another thread (a training loop) does not see it
+    assert threads.current_kernel_threads() == before
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(SplineCamError, match="threads must be a positive integer"):
-            with threads.cpu_threads(bad):
+            with threads.kernel_threads(bad):
                 pass
+
+
+def test_partitions_never_change_torch_s_thread_count_seen_by_other_threads():
+    from engine_checks import mlp
+
+    from splinecam_widget import Slice, partition, square_domain
+
+    before = torch.get_num_threads()
+    seen, stop = set(), threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            seen.add(torch.get_num_threads())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        model, plane = mlp((2, 16, 16, 1), seed=0), Slice([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]], square_domain(1.0))
+        for threads_asked in (1, None, 1):
+            for _ in range(20):
+                partition(model, plane, threads=threads_asked)
+    finally:
+        stop.set()
+        watcher.join()
+    assert seen == {before} and torch.get_num_threads() == before

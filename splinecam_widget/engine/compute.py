@@ -20,7 +20,7 @@ from . import backends
 from .assemble import partitions
 from .layers import sweep
 from .polygons import Polygons
-from .threads import cpu_threads
+from .threads import kernel_threads
 
 DEFAULT_MAX_REGIONS = 2_000_000
 DEFAULT_MEMORY_BUDGET = 2 * 2**30
@@ -142,10 +142,11 @@ def partition(
         a :class:`~splinecam_widget.errors.SplineCamError` says so when even one region's
         maps exceed the share.
     threads : int, optional
-        CPU threads torch may use during this call (torch's setting is restored after).
-        ``1`` is fastest for small partitions while other processes (a browser) compete
-        for the cores; the default is torch's setting less the cores other programs keep
-        busy when the call starts (see ``engine/threads.py``).
+        CPU threads the compiled kernels use to cut regions during this call.  ``1`` is
+        fastest for small partitions while other processes (a browser) compete for the
+        cores; the default is torch's setting less the cores other programs keep busy when
+        the call starts (see ``engine/threads.py``).  torch's own operations use torch's
+        setting, which is one for the whole process and is never changed here.
     boundary : bool
         Compute the decision boundary (default); ``False`` leaves ``boundary`` empty, for
         callers that need only the regions.
@@ -180,7 +181,7 @@ def partition(
                 LayerProgress(layer, n_layers, len(regions), slice, regions, pattern_ids, Frame.around(slice.domain))
             )
 
-    with torch.inference_mode(), cpu_threads(threads):
+    with torch.inference_mode(), kernel_threads(threads):
         result = sweep(network, [slice], device, max_regions, memory_budget, cutter, report)
         (out,) = partitions(result, [slice], network, levels, boundary)
     if verify:

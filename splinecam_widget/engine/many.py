@@ -26,7 +26,7 @@ from .compute import (
     resolve_device,
 )
 from .layers import sweep
-from .threads import cpu_threads
+from .threads import kernel_threads
 
 
 def partition_many(
@@ -82,6 +82,6 @@ def partition_many(
     cutter = backends.pick(backend, device)
     network = from_torch(model, slices[0].input_shape, device)
     levels = check_levels(levels, network.n_outputs)
-    with torch.inference_mode(), cpu_threads(threads):
+    with torch.inference_mode(), kernel_threads(threads):
         result = sweep(network, slices, device, max_regions, memory_budget, cutter)
         return partitions(result, slices, network, levels, boundary)

@@ -1,17 +1,23 @@
-"""How many CPU threads torch may use for one computation.
+"""How many CPU threads the compiled kernels may use for one computation.
 
-torch's intra-op threads wait for each other by spinning.  When other programs keep
-cores busy (a browser beside the notebook, other jobs on a shared node), a thread that
-loses its core stalls the others at every parallel operation, and a computation took
-4.4 times longer beside one CPU hog per core where a single-threaded peer took 1.8 times
-longer.  So, unless the caller says otherwise, a computation uses torch's thread count
-less the cores other programs are using when it starts (read from ``/proc``: runnable
-threads system-wide, minus this process's own; at most every half second), and at least one.
+Threads that wait for each other lose time when other programs keep cores busy (a browser
+beside the notebook, other jobs on a shared node): a thread that loses its core stalls the
+others.  So, unless the caller says otherwise, a computation cuts its regions on torch's
+thread count less the cores other programs are using when it starts (read from ``/proc``:
+runnable threads system-wide, minus this process's own; at most every half second), and
+at least one.
+
+The choice is local to the computation (a :class:`contextvars.ContextVar`, so each thread
+has its own): torch's own thread count, which is one setting for the whole process, is
+never changed.  The user's training loop in another thread keeps its threads, and two
+computations at once cannot restore each other's setting in the wrong order (changing it
+around every partition did both).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import time
 from pathlib import Path
@@ -72,19 +78,27 @@ def auto_threads() -> int:
     return max(1, min(wanted, _cpu_count() - others))
 
 
+_kernel_threads: contextvars.ContextVar[int | None] = contextvars.ContextVar("splinecam_kernel_threads", default=None)
+
+
 @contextlib.contextmanager
-def cpu_threads(threads: int | None):
-    """Let torch use ``threads`` CPU threads inside the block (None: :func:`auto_threads`); restore after."""
+def kernel_threads(threads: int | None):
+    """Let the compiled kernels use ``threads`` CPU threads inside the block (None: :func:`auto_threads`).
+
+    Only this thread's computations see it (see the module docstring); torch's setting is untouched.
+    """
     if threads is None:
         threads = auto_threads()
     elif not (is_whole(threads) and threads >= 1):
         raise SplineCamError(f"threads must be a positive integer or None, got {threads!r}")
-    before = torch.get_num_threads()
-    if threads == before:
-        yield
-        return
-    torch.set_num_threads(int(threads))
+    token = _kernel_threads.set(int(threads))
     try:
         yield
     finally:
-        torch.set_num_threads(before)
+        _kernel_threads.reset(token)
+
+
+def current_kernel_threads() -> int:
+    """The kernel threads of the computation running in this thread (torch's count outside one)."""
+    threads = _kernel_threads.get()
+    return torch.get_num_threads() if threads is None else threads

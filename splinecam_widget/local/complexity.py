@@ -152,7 +152,8 @@ def local_complexity(
     device : None, str or torch.device
         Where to evaluate the network (default: CUDA when available).
     threads : int, optional
-        Torch CPU threads (default: torch's setting here, one per task on a Dask worker).
+        Torch CPU threads per task on a Dask worker (default one).  In this process torch
+        keeps its own setting, which is never changed.
 
     Returns
     -------

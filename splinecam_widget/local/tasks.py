@@ -23,7 +23,7 @@ from ..checkpoints import Checkpoints
 from ..errors import SplineCamError
 from ..numbers import is_real, is_whole
 from ..slice import as_float64_array
-from .cluster import check_client, run_on_client, torch_threads, total_threads
+from .cluster import check_client, run_on_client, total_threads
 
 ENGINE_OPTIONS = ("device", "max_regions", "memory_budget", "threads")
 """Engine options a measure passes on (the rest of ``partition()``'s options make no sense here)."""
@@ -243,10 +243,10 @@ def run_measure(
     """Run ``measure`` on every checkpoint and block of points: ``(len(networks), M, ...)``.
 
     In this process when ``client`` is None, else on the Dask client's workers; the
-    result is the same either way, and for any ``batch_size``.  Torch runs ``threads``
-    CPU threads: here, by default, as many as the engine chooses (torch's threads less
-    the cores other programs keep busy); on a worker, one per task by default, since the
-    worker's tasks already run side by side.
+    result is the same either way, and for any ``batch_size``.  On a worker, torch runs
+    ``threads`` CPU threads per task (one by default, since the worker's tasks already run
+    side by side); in this process torch keeps its own setting, which is the user's and
+    is never changed (the engine's kernels take ``threads`` from the measure's options).
     """
     if client is not None:
         check_client(client)
@@ -256,13 +256,12 @@ def run_measure(
     tasks = plan(len(networks), n_points, positive_int(batch_size, "batch_size"))
     bar = ProgressBar(len(tasks), label, progress)
     try:
-        if client is None:
+        if client is None:  # torch's thread count, one setting for the whole process, is left alone here
             blocks = []
-            with torch_threads(threads):
-                for task in tasks:
-                    model = networks.model(task.checkpoint)
-                    blocks.append(measure(model, points[task.start : task.stop], task.start, **params))
-                    bar.advance()
+            for task in tasks:
+                model = networks.model(task.checkpoint)
+                blocks.append(measure(model, points[task.start : task.stop], task.start, **params))
+                bar.advance()
         else:
             blocks = run_on_client(client, measure, params, networks, points, tasks, bar, threads)
     finally:

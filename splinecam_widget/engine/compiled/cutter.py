@@ -21,6 +21,7 @@ from ...errors import RegionBudgetExceeded
 from ...network.stages import Maximum
 from ..boundary import Boundary
 from ..flat import FlatPolygons
+from ..threads import current_kernel_threads
 from .boundary import argmax_segments, level_segments
 from .carry import carry as carry_kernel
 from .lines import OK, cut_by_lines
@@ -71,7 +72,7 @@ def cut(regions: FlatPolygons, maps: torch.Tensor, stage, candidates, tag: int, 
     owners, base = budget.owners.numpy(), budget.counts.numpy()
     args = (verts, offsets, tags, maps, parameter, tag)
     tail = (owners, base.copy(), budget.limit)
-    threads = torch.get_num_threads()
+    threads = current_kernel_threads()
     if work < PARALLEL_WORK or threads == 1 or len(regions) < 2:
         parts = [kernel(*args, 0, len(regions), *tail)]
     else:
