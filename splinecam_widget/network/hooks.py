@@ -2,7 +2,7 @@
 
 Conversion reads each module's own computation: a plain Sequential's layers directly, any
 other model by recording its class's ``forward`` (:mod:`.trace`), which never runs hooks;
-the layers and activations it knows (:data:`LEAVES`) are converted from their weights and
+the layers and activations it knows (:data:`LEAF_MODULES`) are converted from their weights and
 settings, without running ``forward`` at all.  A forward hook (``lambda mod, inputs,
 output: -output``), a forward pre-hook, a global module hook, a ``forward`` set on the
 instance, or a subclass of a known layer that overrides ``forward`` would therefore give
@@ -24,21 +24,10 @@ from torch import nn
 from torch.nn.modules import module as torch_module
 
 from ..errors import UnsupportedModelError
-from .activations import ACTIVATION_MODULES
-from .modules import BATCHNORMS, CONVOLUTIONS, MAX_POOLS, PARAMETER_FREE_AFFINE
+from .modules import LEAF_MODULES
 from .origins import user_class
-from .piecewise import PiecewiseLinear, declared_piecewise_linear
+from .piecewise import declared_piecewise_linear
 
-LEAVES = (
-    nn.Linear,
-    *CONVOLUTIONS,
-    *BATCHNORMS,
-    *PARAMETER_FREE_AFFINE,
-    *MAX_POOLS,
-    *ACTIVATION_MODULES,
-    PiecewiseLinear,
-)
-"""Layers converted whole, from their attributes (the tracer's leaf modules, declared activations aside)."""
 REMEDY = "remove it (keep the handle its register_* call returned and call handle.remove()) before partitioning"
 
 
@@ -78,8 +67,8 @@ def torch_pre_hook_advice(hook, label: str) -> str | None:
 
 
 def overridden_forward(module: nn.Module) -> type | None:
-    """The user's class whose ``forward`` replaces that of a layer in :data:`LEAVES`, else ``None``."""
-    if not isinstance(module, LEAVES) or declared_piecewise_linear(module) is not None:
+    """The user's class whose ``forward`` replaces that of a layer in :data:`LEAF_MODULES`, else ``None``."""
+    if not isinstance(module, LEAF_MODULES) or declared_piecewise_linear(module) is not None:
         return None
     for cls in type(module).__mro__:
         if "forward" in vars(cls):
@@ -120,7 +109,7 @@ def refuse_forward_changes(model: nn.Module) -> None:
             )
         override = overridden_forward(module)
         if override is not None:
-            base = next(c for c in type(module).__mro__ if c in LEAVES)
+            base = next(c for c in type(module).__mro__ if c in LEAF_MODULES)
             raise UnsupportedModelError(
                 f"{label} is a {base.__name__} whose forward {override.__qualname__}.forward replaces "
                 f"{base.__name__}'s; the engine converts a {base.__name__} from its weights and settings without "

@@ -87,6 +87,17 @@ PARAMETER_FREE_AFFINE = (
     nn.CircularPad3d,
 )
 MAX_POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
+LEAF_MODULES = (
+    nn.Linear,
+    *CONVOLUTIONS,
+    *BATCHNORMS,
+    *PARAMETER_FREE_AFFINE,
+    *MAX_POOLS,
+    *ACTIVATION_MODULES,
+    PiecewiseLinear,
+)
+"""Layers converted whole from their weights and settings, never run: the tracer's leaf modules
+(declared activations besides), and the layers whose hooks or overridden forward are refused."""
 
 
 def float64(tensor: torch.Tensor, device) -> torch.Tensor:

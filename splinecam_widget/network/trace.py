@@ -18,12 +18,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..errors import SplineCamError, UnsupportedModelError
-from .activations import ACTIVATION_MODULES, call_parameters, is_activation_call
+from .activations import call_parameters, is_activation_call
 from .modules import (
-    BATCHNORMS,
-    CONVOLUTIONS,
-    MAX_POOLS,
-    PARAMETER_FREE_AFFINE,
+    LEAF_MODULES,
     SUPPORTED_MODULES,
     elementwise_stage,
     float64,
@@ -52,22 +49,12 @@ from .operations import (
     keeps_batch,
     sample_dims,
 )
-from .piecewise import PiecewiseLinear, declared_piecewise_linear
+from .piecewise import declared_piecewise_linear
 from .pooling import maxpool_stage, reduction_windows
 from .program import Network, Node
 from .record import TORCH_DIR, in_torch, record  # noqa: F401 - TORCH_DIR, in_torch: re-exported
 from .recorded import NodeFailed, Recorded, ShapeRun
 from .stages import Add, Affine, Concat, Maximum
-
-LEAF_MODULES = (
-    nn.Linear,
-    *CONVOLUTIONS,
-    *BATCHNORMS,
-    *PARAMETER_FREE_AFFINE,
-    *MAX_POOLS,
-    *ACTIVATION_MODULES,
-    PiecewiseLinear,
-)
 
 
 def is_leaf(module: nn.Module) -> bool:
