@@ -17,6 +17,7 @@ import pytest
 import torch
 import torch.fx as fx
 from torch import nn
+from zoo import BasicBlock, Bottleneck, InvertedResidual, conv1x1, randomise
 
 from splinecam_widget import Slice, compare, partition
 
@@ -36,67 +37,7 @@ class Res(nn.Module):
         return self.b(h + torch.relu(h))
 
 
-# --- residual blocks as torchvision.models.resnet / mobilenetv2 write them --------------------------
-def conv3x3(inplanes, planes, stride=1):
-    return nn.Conv2d(inplanes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
-
-
-def conv1x1(inplanes, planes, stride=1):
-    return nn.Conv2d(inplanes, planes, kernel_size=1, stride=stride, bias=False)
-
-
-class BasicBlock(nn.Module):
-    expansion = 1
-
-    def __init__(self, inplanes, planes, stride=1, downsample=None):
-        super().__init__()
-        self.conv1 = conv3x3(inplanes, planes, stride)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.relu = nn.ReLU(inplace=True)
-        self.conv2 = conv3x3(planes, planes)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.downsample = downsample
-        self.stride = stride
-
-    def forward(self, x):
-        identity = x
-        out = self.conv1(x)
-        out = self.bn1(out)
-        out = self.relu(out)
-        out = self.conv2(out)
-        out = self.bn2(out)
-        if self.downsample is not None:
-            identity = self.downsample(x)
-        out += identity
-        out = self.relu(out)
-        return out
-
-
-class Bottleneck(nn.Module):
-    expansion = 2
-
-    def __init__(self, inplanes, planes, stride=1, downsample=None):
-        super().__init__()
-        self.conv1 = conv1x1(inplanes, planes)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = conv3x3(planes, planes, stride)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = conv1x1(planes, planes * self.expansion)
-        self.bn3 = nn.BatchNorm2d(planes * self.expansion)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = downsample
-
-    def forward(self, x):
-        identity = x
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        if self.downsample is not None:
-            identity = self.downsample(x)
-        out += identity
-        return self.relu(out)
-
-
+# --- tiny networks of the zoo's torchvision-style residual blocks ---------------------------------
 class TinyResNet(nn.Module):
     def __init__(self, block, stride):
         super().__init__()
@@ -130,28 +71,6 @@ class TinyResNet(nn.Module):
         return self._forward_impl(x)
 
 
-class InvertedResidual(nn.Module):
-    def __init__(self, inp, oup, stride, expand_ratio):
-        super().__init__()
-        hidden = inp * expand_ratio
-        self.use_res_connect = stride == 1 and inp == oup
-        self.conv = nn.Sequential(
-            nn.Conv2d(inp, hidden, 1, bias=False),
-            nn.BatchNorm2d(hidden),
-            nn.ReLU6(inplace=True),
-            nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False),
-            nn.BatchNorm2d(hidden),
-            nn.ReLU6(inplace=True),
-            nn.Conv2d(hidden, oup, 1, bias=False),
-            nn.BatchNorm2d(oup),
-        )
-
-    def forward(self, x):
-        if self.use_res_connect:
-            return x + self.conv(x)
-        return self.conv(x)
-
-
 class TinyMobileNet(nn.Module):
     def __init__(self):
         super().__init__()
@@ -163,17 +82,6 @@ class TinyMobileNet(nn.Module):
         x = self.features(x)
         x = nn.functional.adaptive_avg_pool2d(x, (1, 1))
         return self.classifier(torch.flatten(x, 1))
-
-
-def randomised(model: nn.Module, seed: int) -> nn.Module:
-    """Float64, eval, with BatchNorm statistics that are not the identity."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                module.running_mean.copy_(torch.rand(module.num_features, generator=generator) * 0.4 - 0.2)
-                module.running_var.copy_(torch.rand(module.num_features, generator=generator) + 0.5)
-    return model.double().eval()
 
 
 IMAGE = (1, 5, 5)
@@ -249,7 +157,7 @@ def test_conversions_in_four_threads_while_a_fifth_trains(torch_left_intact):
     work = {}  # each conversion a new model, so that the conversion cache cannot answer
     for k, (name, (build, shape)) in enumerate(MODELS.items()):
         torch.manual_seed(k)
-        work[name] = ([randomised(build(), 10 * k + i) for i in range(CONVERSIONS_PER_THREAD)], shape)
+        work[name] = ([randomise(build(), 10 * k + i) for i in range(CONVERSIONS_PER_THREAD)], shape)
     trainer = threading.Thread(target=train, daemon=True)
     converters = [threading.Thread(target=convert, args=(n, *work[n]), daemon=True) for n in MODELS]
     trainer.start()
