@@ -9,8 +9,9 @@ computes in *local* coordinates ``local = (uv - centre) / scale``:
   so the network is evaluated at the window, not at a far-away origin, and a window
   centred on a point with few significant bits (a vertex of a constructed arrangement)
   is centred on that point exactly;
-- ``scale`` is the power of two at or above the domain's largest half-extent, so local
-  coordinates lie within about [-1, 1] and scaling is exact.
+- ``scale`` is the largest power of two at or below the domain's largest half-extent, so
+  local coordinates lie within [-2, 2] (within [-1, 1] for a window of power-of-two size)
+  and scaling is exact.
 
 In local coordinates one relative tolerance serves at every zoom and position: a line
 ``a*u + b*v + c`` is zero at a vertex within ``ZERO_TOLERANCE * (|a| + |b| + |c|)``, the
@@ -20,7 +21,7 @@ size of its terms over the window (``engine/polygons.py``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,8 +29,7 @@ CENTRE_GRID = 2.0**-10
 """The frame's centre is a multiple of ``CENTRE_GRID * scale``."""
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(NamedTuple):  # a tuple: built on every drag frame, where a frozen dataclass's init costs
     """Local coordinates of a window: ``local = (uv - centre) / scale``.
 
     Attributes
@@ -46,9 +46,10 @@ class Frame:
     @classmethod
     def around(cls, domain: np.ndarray) -> Frame:
         """The frame of a domain polygon ``(n, 2)`` (see the module docstring)."""
-        (low_u, low_v), (high_u, high_v) = domain.min(axis=0).tolist(), domain.max(axis=0).tolist()
-        half = max(high_u - low_u, high_v - low_v) / 2  # Python floats: a drag pays for this on every frame
-        scale = math.ldexp(1.0, math.frexp(half)[1]) if half > 0 else 1.0
+        us, vs = domain.T.tolist()  # Python floats: a drag pays for this on every frame
+        low_u, high_u, low_v, high_v = min(us), max(us), min(vs), max(vs)
+        half = max(high_u - low_u, high_v - low_v) / 2
+        scale = math.ldexp(1.0, math.frexp(half)[1] - 1) if half > 0 else 1.0  # scale <= half < 2 * scale
         step = scale * CENTRE_GRID
         centre = np.array([round((low_u + high_u) / 2 / step) * step, round((low_v + high_v) / 2 / step) * step])
         return cls(centre, scale)
@@ -74,12 +75,17 @@ class Frame:
 
     def working_plane(self, plane) -> WorkingPlane:
         """The plane of a :class:`~splinecam_widget.Slice` in local coordinates: what the engine cuts."""
-        origin = plane.origin + plane.basis @ self.centre
-        return WorkingPlane(origin, plane.basis * self.scale, self.to_local(plane.domain), plane.input_shape)
+        # a window centred on the plane's origin (as Slice.from_anchors makes it) or of unit scale keeps
+        # the slice's own arrays: the engine only reads them, and a drag pays for every array operation
+        centred = not self.centre.any()
+        origin = plane.origin if centred else plane.origin + plane.basis @ self.centre
+        basis = plane.basis if self.scale == 1.0 else plane.basis * self.scale
+        domain = plane.domain if centred else plane.domain - self.centre
+        domain = domain if self.scale == 1.0 else domain / self.scale
+        return WorkingPlane(origin, basis, domain, plane.input_shape)
 
 
-@dataclass(frozen=True)
-class WorkingPlane:
+class WorkingPlane(NamedTuple):
     """A slice in local coordinates: input ``origin + u * basis[:, 0] + v * basis[:, 1]`` (basis scaled, not unit)."""
 
     origin: np.ndarray

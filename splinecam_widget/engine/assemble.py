@@ -139,7 +139,7 @@ def _partition(plane, frame, vertices, offsets, tags, arrays, levels, names, cou
         edge_layer=tags,
         pattern_ids=arrays["pattern_ids"],
         local_affine=arrays["affine"],
-        boundary=frame.to_plane(arrays["segments"]),
+        boundary=frame.to_plane(arrays["segments"]) if len(arrays["segments"]) else arrays["segments"],
         boundary_classes=arrays["classes"],
         boundary_levels=arrays["levels"],
         boundary_regions=arrays["segment_regions"],

@@ -116,9 +116,9 @@ def real_boundary(found: Boundary, verts, offsets, affine, levels, owners) -> Bo
     owners : ndarray (R,) or None
         The slice of each region (regions of different slices overlap in local coordinates).
     """
+    if not bool(found.on_edge.any()):
+        return found  # the common case, at the cost of one test
     flagged = found.on_edge.cpu().numpy()
-    if not flagged.any():
-        return found
     maps = affine.cpu().numpy()
     segments, regions = found.segments.cpu().numpy(), found.regions.cpu().numpy()
     level_index = found.levels.cpu().numpy()
