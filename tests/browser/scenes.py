@@ -13,6 +13,7 @@ import numpy as np
 
 from splinecam_widget.colors import region_colors
 from splinecam_widget.engine.class_cells import class_cells
+from splinecam_widget.frame import Frame
 from splinecam_widget.widget._wire import encode_geometry, encode_style, partition_shift
 
 SQUARE = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
@@ -52,10 +53,13 @@ def grid_partition(n: int = 4, n_outputs: int = 3, lo: float = -1.0, hi: float =
         n_outputs=K,
         is_partial=False,
         vertices=vertices,
+        local_vertices=vertices,  # local coordinates are plane coordinates here
+        frame=Frame.identity(),
         offsets=offsets,
         areas=np.full(R, step * step),
         centroids=centroids,
         affine=affine,
+        local_affine=affine,
         pattern_ids=np.arange(R, dtype=np.uint64) * np.uint64(2654435761),
         edge_layer=edge_layer.ravel(),
         boundary=boundary,
