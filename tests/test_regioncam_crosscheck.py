@@ -77,7 +77,9 @@ def degenerate_model(weight, bias, hidden=None) -> torch.nn.Sequential:
 
 DEGENERATE = {
     "four lines, two through the origin": degenerate_model([[-1, 3], [-3, -1], [-2, 3], [-2, 2]], [0, 0.5, 0, 0]),
-    "eight bias-free lines": degenerate_model([[1, 0], [0, 1], [1, 1], [1, -1], [2, 1], [1, -2], [3, 1], [-1, 3]], None),
+    "eight bias-free lines": degenerate_model(
+        [[1, 0], [0, 1], [1, 1], [1, -1], [2, 1], [1, -2], [3, 1], [-1, 3]], None
+    ),
     "bias-free, two layers": degenerate_model([[1, 0], [0, 1], [1, 1], [1, -1], [2, 1], [1, -3]], None, hidden=0),
     "six lines through (0.5, 0.25)": degenerate_model(
         [[1, 0], [0, 1], [1, 1], [1, -2], [2, 1], [3, -1]],

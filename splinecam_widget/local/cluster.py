@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import uuid
 
-import torch
-
+from ..engine.threads import kernel_threads
 from ..errors import SplineCamError
 
 INSTALL_HINT = 'pip install "splinecam-widget[dask]"'
@@ -105,39 +103,14 @@ def total_threads(client) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
-_threads_lock = threading.Lock()
-_threads_users = 0
-_threads_before = 1
-
-
-@contextlib.contextmanager
-def torch_threads(n: int | None):
-    """Run torch on ``n`` CPU threads inside the block (``None``: leave torch's setting).
-
-    Concurrent blocks of one process (threads of a Dask worker) share the setting: the first
-    sets it, the last restores it.
-    """
-    global _threads_users, _threads_before
-    if n is None:
-        yield
-        return
-    with _threads_lock:
-        if _threads_users == 0:
-            _threads_before = torch.get_num_threads()
-            torch.set_num_threads(n)
-        _threads_users += 1
-    try:
-        yield
-    finally:
-        with _threads_lock:
-            _threads_users -= 1
-            if _threads_users == 0:
-                torch.set_num_threads(_threads_before)
-
-
 def run_task(measure, model, points, start: int, stop: int, params: dict, threads: int | None):
-    """One task on a worker: the measure on points ``start:stop``, torch on ``threads`` (default 1) threads."""
-    with torch_threads(threads or 1):
+    """One task on a worker: the measure on points ``start:stop``, the engine's kernels on ``threads`` (default 1).
+
+    torch's own thread count is never changed: it is one setting for the whole process, and a
+    worker may run inside the user's process (``LocalCluster(processes=False)``).  Dask's nanny
+    starts worker processes with ``OMP_NUM_THREADS=1``, so their torch runs one thread a task.
+    """
+    with kernel_threads(threads or 1):
         return measure(model, points[start:stop], start, **params)
 
 

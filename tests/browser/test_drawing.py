@@ -40,7 +40,7 @@ def test_class_mode_is_exact_inside_a_region_the_boundary_crosses(page):
     # one square region where class 0 wins for u > 0.2 and class 1 for u < 0.2: its centroid says
     # class 1, yet the pixels right of u = 0.2 must take class 0's colour
     p = grid_partition(n=1, n_outputs=2)
-    p.affine = np.array([[[1.0, 0.0, -0.2], [-1.0, 0.0, 0.2]]])
+    p.affine = p.local_affine = np.array([[[1.0, 0.0, -0.2], [-1.0, 0.0, 0.2]]])
     p.boundary = np.array([[[0.2, -1.0], [0.2, 1.0]]])
     p.class_cells = class_cells(p)
     screen, coloring = mount(page, p)
