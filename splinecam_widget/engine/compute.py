@@ -142,11 +142,12 @@ def partition(
         a :class:`~splinecam_widget.errors.SplineCamError` says so when even one region's
         maps exceed the share.
     threads : int, optional
-        CPU threads the compiled kernels use to cut regions during this call.  ``1`` is
-        fastest for small partitions while other processes (a browser) compete for the
-        cores; the default is torch's setting less the cores other programs keep busy when
-        the call starts (see ``engine/threads.py``).  torch's own operations use torch's
-        setting, which is one for the whole process and is never changed here.
+        CPU threads this call uses, for its compiled kernels and torch's operations alike.
+        ``1`` is fastest for small partitions while other processes (a browser) compete
+        for the cores; the default is torch's setting less the cores other programs keep
+        busy when the call starts.  Only the calling thread's count changes, for the call
+        (see ``engine/threads.py``): ``torch.set_num_threads``, one setting for the whole
+        process, is never called.
     boundary : bool
         Compute the decision boundary (default); ``False`` leaves ``boundary`` empty, for
         callers that need only the regions.

@@ -1,23 +1,31 @@
-"""How many CPU threads the compiled kernels may use for one computation.
+"""How many CPU threads one computation may use: the compiled kernels' and torch's, in this thread only.
 
 Threads that wait for each other lose time when other programs keep cores busy (a browser
 beside the notebook, other jobs on a shared node): a thread that loses its core stalls the
-others.  So, unless the caller says otherwise, a computation cuts its regions on torch's
-thread count less the cores other programs are using when it starts (read from ``/proc``:
-runnable threads system-wide, minus this process's own; at most every half second), and
-at least one.
+others, and torch's intra-op threads wait by spinning.  So, unless the caller says
+otherwise, a computation runs on torch's thread count less the cores other programs are
+using when it starts (read from ``/proc``: runnable threads system-wide, minus this
+process's own; at most every half second), and at least one.
 
-The choice is local to the computation (a :class:`contextvars.ContextVar`, so each thread
-has its own): torch's own thread count, which is one setting for the whole process, is
-never changed.  The user's training loop in another thread keeps its threads, and two
-computations at once cannot restore each other's setting in the wrong order (changing it
-around every partition did both).
+The choice belongs to the computation and to the thread running it, never to the process:
+
+- the compiled kernels read it from a :class:`contextvars.ContextVar`;
+- torch's operations read the calling thread's OpenMP thread count (``omp_get_max_threads``,
+  one value per thread in the OpenMP runtime torch's CPU wheels ship), set around the
+  computation with that runtime's ``omp_set_num_threads`` and restored after.
+
+``torch.set_num_threads`` is never called: it sets a count every thread of the process
+starts with, so a user's training loop in another thread ran on one thread while a widget
+computed beside it, and two computations at once could restore each other's setting in
+the wrong order (changing it around every partition did both).  Where torch does not run
+on OpenMP, its operations keep the process's setting.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import ctypes
 import os
 import time
 from pathlib import Path
@@ -83,18 +91,24 @@ _kernel_threads: contextvars.ContextVar[int | None] = contextvars.ContextVar("sp
 
 @contextlib.contextmanager
 def kernel_threads(threads: int | None):
-    """Let the compiled kernels use ``threads`` CPU threads inside the block (None: :func:`auto_threads`).
+    """Let the kernels and torch's operations use ``threads`` CPU threads in this block (None: :func:`auto_threads`).
 
-    Only this thread's computations see it (see the module docstring); torch's setting is untouched.
+    Only this thread sees it (see the module docstring); other threads keep their counts.
     """
     if threads is None:
         threads = auto_threads()
     elif not (is_whole(threads) and threads >= 1):
         raise SplineCamError(f"threads must be a positive integer or None, got {threads!r}")
     token = _kernel_threads.set(int(threads))
+    runtime = openmp()
+    before = runtime.omp_get_max_threads() if runtime is not None else int(threads)
+    if before != threads:
+        runtime.omp_set_num_threads(int(threads))  # this thread's count only (see the module docstring)
     try:
         yield
     finally:
+        if before != threads:
+            runtime.omp_set_num_threads(before)
         _kernel_threads.reset(token)
 
 
@@ -102,3 +116,28 @@ def current_kernel_threads() -> int:
     """The kernel threads of the computation running in this thread (torch's count outside one)."""
     threads = _kernel_threads.get()
     return torch.get_num_threads() if threads is None else threads
+
+
+_runtime: list = []  # [the OpenMP runtime, or None], found on first use
+
+
+def openmp():
+    """The OpenMP runtime torch's operations run on, as a :class:`ctypes.CDLL`, or None (another backend).
+
+    The library torch loaded (``torch/lib/libgomp*`` in its wheels): opening it again gives the
+    same loaded copy, so its per-thread counts are the ones torch reads.
+    """
+    if not _runtime:
+        found = None
+        if "OpenMP" in torch.__config__.parallel_info():
+            folder = Path(torch.__file__).parent / "lib"
+            candidates = [*sorted(folder.glob("libgomp*.so*")), *sorted(folder.glob("libiomp5*")), None]
+            for candidate in candidates:
+                with contextlib.suppress(OSError, AttributeError):
+                    library = ctypes.CDLL(str(candidate) if candidate else None)  # None: already loaded globally
+                    library.omp_get_max_threads.restype = ctypes.c_int
+                    library.omp_set_num_threads.argtypes = [ctypes.c_int]
+                    found = library
+                    break
+        _runtime.append(found)
+    return _runtime[0]
