@@ -104,11 +104,11 @@ def total_threads(client) -> int:
 
 
 def run_task(measure, model, points, start: int, stop: int, params: dict, threads: int | None):
-    """One task on a worker: the measure on points ``start:stop``, the engine's kernels on ``threads`` (default 1).
+    """One task on a worker: the measure on points ``start:stop`` on ``threads`` CPU threads (default 1).
 
-    torch's own thread count is never changed: it is one setting for the whole process, and a
-    worker may run inside the user's process (``LocalCluster(processes=False)``).  Dask's nanny
-    starts worker processes with ``OMP_NUM_THREADS=1``, so their torch runs one thread a task.
+    The count is the task's thread's own (``engine/threads.py``): ``torch.set_num_threads``,
+    one setting for the whole process, is never called, since a worker may run inside the
+    user's process (``LocalCluster(processes=False)``).
     """
     with kernel_threads(threads or 1):
         return measure(model, points[start:stop], start, **params)

@@ -152,10 +152,8 @@ def local_complexity(
     device : None, str or torch.device
         Where to evaluate the network (default: CUDA when available).
     threads : int, optional
-        Accepted as for :func:`~splinecam_widget.local_density`; the sign changes are counted
-        by plain torch forward passes, which run on torch's own thread count (one a task in
-        Dask's worker processes, whose nanny sets ``OMP_NUM_THREADS=1``).  That count is one
-        setting for the whole process and is never changed.
+        CPU threads per task on a Dask worker (default one), set for the task's thread only.
+        In this process torch keeps its own setting, which is never changed.
 
     Returns
     -------
