@@ -171,7 +171,7 @@ class Partition:
         """(R, 2) area centroids of the regions."""
         local, following, cross = self._local_edges()
         moments = np.add.reduceat((local + local[following]) * cross[:, None], self.offsets[:-1])
-        local_areas = self.areas / self.frame.scale**2
+        local_areas = 0.5 * np.add.reduceat(cross, self.offsets[:-1])
         return self.frame.to_plane(self.local_vertices[self.offsets[:-1]] + moments / (6.0 * local_areas[:, None]))
 
     def outputs_at(self, uv, regions=None) -> np.ndarray:

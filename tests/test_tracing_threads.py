@@ -17,7 +17,7 @@ import pytest
 import torch
 import torch.fx as fx
 from torch import nn
-from zoo import BasicBlock, Bottleneck, InvertedResidual, conv1x1, randomise
+from zoo import BasicBlock, Bottleneck, InvertedResidual, ResNet, randomise
 
 from splinecam_widget import Slice, compare, partition
 
@@ -45,20 +45,11 @@ class TinyResNet(nn.Module):
         self.conv1 = nn.Conv2d(1, 2, kernel_size=3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(2)
         self.relu = nn.ReLU(inplace=True)
-        self.layer1 = self._make_layer(block, 2, stride)
+        self.layer1 = self._make_layer(block, 2, 2, stride)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(2 * block.expansion, 3)
 
-    def _make_layer(self, block, planes, stride):
-        downsample = None
-        if stride != 1 or self.inplanes != planes * block.expansion:
-            downsample = nn.Sequential(
-                conv1x1(self.inplanes, planes * block.expansion, stride), nn.BatchNorm2d(planes * block.expansion)
-            )
-        layers = [block(self.inplanes, planes, stride, downsample)]
-        self.inplanes = planes * block.expansion
-        layers.append(block(self.inplanes, planes))
-        return nn.Sequential(*layers)
+    _make_layer = ResNet._make_layer  # torchvision's, from the zoo
 
     def _forward_impl(self, x):
         x = self.relu(self.bn1(self.conv1(x)))

@@ -18,17 +18,16 @@ from .layers import LayerRecord, Sweep
 from .true_boundary import real_boundary
 
 
-def decision_boundary(result: Sweep, affine: torch.Tensor, levels, wanted: bool, flat) -> Boundary:
+def decision_boundary(result: Sweep, affine: torch.Tensor, levels, wanted: bool, vertices, offsets) -> Boundary:
     """The level sets (one output) or the argmax boundary (several) of every region.
 
-    Only where the class really changes (:mod:`.true_boundary`); ``flat`` are the regions'
-    flat arrays ``(vertices, offsets, tags)``.
+    Only where the class really changes (:mod:`.true_boundary`); ``vertices`` and
+    ``offsets`` are the regions' flat arrays.
     """
     if not wanted:
         return empty_boundary(affine)
     found = result.backend.boundary(result.regions, affine, levels)
     owners = None if len(result.frames) == 1 else result.owners.cpu().numpy()
-    vertices, offsets, _ = flat
     return real_boundary(found, vertices, offsets, affine, levels, owners)
 
 
@@ -36,7 +35,7 @@ def partitions(result: Sweep, planes: list[Slice], network, levels, boundary: bo
     """One :class:`Partition` per plane from the sweep of all of them."""
     affine = result.maps.transpose(1, 2).contiguous()
     vertices, offsets, tags = result.regions.flat()
-    found = decision_boundary(result, affine, levels, boundary, (vertices, offsets, tags))
+    found = decision_boundary(result, affine, levels, boundary, vertices, offsets)
     arrays = {
         "affine": affine.cpu().numpy(),
         "pattern_ids": result.pattern_ids.cpu().numpy(),
